@@ -13,10 +13,11 @@ const SOLC_VERSION = "0.8.30";
 const SOLC_LONG_VERSION = "0.8.30+commit.73712a01";
 
 subtask(TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD).setAction(async ({ solcVersion }: { solcVersion: string }) => {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const installed: string = require("solc/package.json").version;
   if (solcVersion !== SOLC_VERSION || installed !== SOLC_VERSION) {
-    throw new Error(`solc ${solcVersion} requested, npm solc ${installed} installed; only ${SOLC_VERSION} works offline`);
+    throw new Error(
+      `solc ${solcVersion} requested, npm solc ${installed} installed; only ${SOLC_VERSION} works offline`,
+    );
   }
   return {
     compilerPath: require.resolve("solc/soljson.js"),
@@ -64,7 +65,11 @@ const config: HardhatUserConfig = {
       allowUnlimitedContractSize: false,
     },
     localhost: { url: process.env.ZG_RPC_URL ?? `http://127.0.0.1:${process.env.DEVNET_PORT ?? "8545"}` },
-    zgTestnet: { url: process.env.ZG_TESTNET_RPC ?? "https://evmrpc-testnet.0g.ai", chainId: 16602, accounts: remoteAccounts },
+    zgTestnet: {
+      url: process.env.ZG_TESTNET_RPC ?? "https://evmrpc-testnet.0g.ai",
+      chainId: 16602,
+      accounts: remoteAccounts,
+    },
     zgMainnet: { url: process.env.ZG_MAINNET_RPC ?? "https://evmrpc.0g.ai", chainId: 16661, accounts: remoteAccounts },
   },
   typechain: { outDir: "typechain", target: "ethers-v6" },

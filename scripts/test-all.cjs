@@ -45,7 +45,7 @@ async function agents() {
   const report = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "zg-vitest-")), "report.json");
   const { code } = await run(bin("vitest"), ["run", "--reporter=default", "--reporter=json", `--outputFile.json=${report}`], {});
   let passed = 0;
-  let failed = 0;
+  let failed;
   try {
     const r = JSON.parse(fs.readFileSync(report, "utf8"));
     passed = r.numPassedTests;

@@ -1,0 +1,29 @@
+/**
+ * `zg`: the project's command line. Every command has `--help`.
+ */
+import { Command } from "commander";
+import { agentCommand } from "./commands/agent";
+import { deployCommand } from "./commands/deploy";
+import { devnetCommand } from "./commands/devnet";
+
+export function buildProgram(): Command {
+  const program = new Command("zg")
+    .description("0G decentralized AI operating system: local devnet, deployment, agents and user tools")
+    .showHelpAfterError()
+    .exitOverride((err) => process.exit(err.exitCode));
+  program.addCommand(devnetCommand());
+  program.addCommand(deployCommand());
+  program.addCommand(agentCommand());
+  return program;
+}
+
+export function main(argv: string[] = process.argv): void {
+  buildProgram()
+    .parseAsync(argv)
+    .catch((err: unknown) => {
+      console.error(err instanceof Error ? err.message : String(err));
+      process.exit(1);
+    });
+}
+
+if (require.main === module) main();

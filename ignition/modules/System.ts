@@ -1,0 +1,9 @@
+import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
+
+/**
+ * The whole system. Each subsystem's module is used here and its proxies are returned under their
+ * address-book names (the names users and tools look up in deployments/<network>.json).
+ */
+export default buildModule("System", () => {
+  return {};
+});
