@@ -2,7 +2,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules", "artifacts", "cache", "typechain", "agents/generated", "coverage", "interop", ".devnet"] },
+  { ignores: ["node_modules", "artifacts", "cache", "typechain", "agents/generated", "coverage", "interop/node_modules", ".devnet", "ignition/deployments"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

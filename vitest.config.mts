@@ -2,7 +2,8 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
-    include: ["agents/**/*.test.ts"],
+    include: ["agents/**/*.test.ts", "interop/**/*.test.ts"],
+    exclude: ["**/node_modules/**"],
     environment: "node",
     testTimeout: 60_000,
     hookTimeout: 120_000,

@@ -59,8 +59,17 @@ async function agents() {
   return { passed, failed, code };
 }
 
+/** The interop package pins the official SDKs (and their own ethers); install it on first use. */
+async function ensureInterop() {
+  if (fs.existsSync(path.join(root, "interop", "node_modules", ".package-lock.json"))) return;
+  console.log("test: installing interop/ (official 0G SDKs)");
+  const { code } = await run("npm", ["ci", "--prefix", "interop", "--no-audit", "--no-fund"], {});
+  if (code !== 0) throw new Error("npm ci --prefix interop failed");
+}
+
 (async () => {
   const which = process.argv[2];
+  if (which !== "--contracts-only") await ensureInterop();
   const results = [];
   if (which !== "--agents-only") results.push(await contracts());
   if (which !== "--contracts-only") results.push(await agents());
