@@ -13,7 +13,6 @@ import { startChain, type ChainService } from "../agents/devnet/services";
 import { devnetAccount } from "../agents/devnet/accounts";
 import { deployOfficialStorage, officialFlow128, type OfficialStorage } from "./lib/official-storage";
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const sdk128 = require("@0gfoundation/0g-ts-sdk") as typeof import("@0gfoundation/0g-ts-sdk");
 
 const root = path.resolve(__dirname, "..");
