@@ -35,8 +35,16 @@ export const INITIAL_URI = "0g://storage/agent-v1";
 
 /** Signs as hardhat account `index` (same key), so a receiver can both acknowledge and later send transactions. */
 export function hardhatAccount(index: number): HDAccount {
-  return mnemonicToAccount(HARDHAT_MNEMONIC, { addressIndex: index });
+  // Deriving from the mnemonic runs PBKDF2; cache each account.
+  let account = hdAccounts.get(index);
+  if (!account) {
+    account = mnemonicToAccount(HARDHAT_MNEMONIC, { addressIndex: index });
+    hdAccounts.set(index, account);
+  }
+  return account;
 }
+
+const hdAccounts = new Map<number, HDAccount>();
 
 export function hardhatSecretKey(index: number): Uint8Array {
   const key = hardhatAccount(index).getHdKey().privateKey;
