@@ -256,6 +256,55 @@ describe("AgentNFT", function () {
         .withArgs(back.claim.nonce);
     });
 
+    it("keeps used nonces forever (0G lets anyone purge them after 7 days)", async function () {
+      const first = await makeProof(f, { from: a(f.alice), to: a(f.bob), receiverIndex: BOB });
+      await f.nft
+        .connect(f.alice)
+        .transfer(f.alice.address, f.bob.address, FIRST_TOKEN_ID, first.sealedKey, first.proof);
+      await time.increase(8n * 24n * HOUR);
+      const again = await makeProof(f, {
+        from: a(f.bob),
+        to: a(f.alice),
+        receiverIndex: ALICE,
+        nonce: first.claim.nonce,
+      });
+      await expect(
+        f.nft.connect(f.bob).transfer(f.bob.address, f.alice.address, FIRST_TOKEN_ID, again.sealedKey, again.proof),
+      )
+        .to.be.revertedWithCustomError(f.nft, "AgentNFTNonceUsed")
+        .withArgs(first.claim.nonce);
+      // Nothing in the ABI can delete a nonce record or set metadata without a proof (0G's `update`/`cleanExpiredProofs`).
+      const writers = f.nft.interface.fragments
+        .filter((x): x is import("ethers").FunctionFragment => x.type === "function")
+        .filter((x) => x.stateMutability !== "view" && x.stateMutability !== "pure")
+        .map((x) => x.name);
+      expect([...new Set(writers)].sort()).to.deep.equal(
+        [
+          "approve",
+          "authorizeUsage",
+          "clone",
+          "delegateAccess",
+          "grantRole",
+          "iCloneFrom",
+          "iTransferFrom",
+          "initialize",
+          "mint",
+          "pause",
+          "recordUsage",
+          "renounceRole",
+          "revokeAuthorization",
+          "revokeRole",
+          "rotateKey",
+          "safeTransferFrom", // the three-argument form; reverts (see "plain ERC-721 moves are disabled")
+          "setApprovalForAll",
+          "setVerifier",
+          "transfer",
+          "unpause",
+          "upgradeToAndCall",
+        ].sort(),
+      );
+    });
+
     it("reverts for an expired proof", async function () {
       const deadline = BigInt(await time.latest()) + 10n;
       const { proof, sealedKey } = await makeProof(f, { from: a(f.alice), to: a(f.bob), receiverIndex: BOB, deadline });
