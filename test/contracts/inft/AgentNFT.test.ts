@@ -13,7 +13,7 @@ import {
   toTransferValidityProof,
   type TransferClaim,
 } from "../../../agents/protocol/inft";
-import { AgentNFT__factory, RejectingVerifierMock__factory } from "../../../typechain";
+import { AgentNFT__factory, ERC1271WalletMock__factory, RejectingVerifierMock__factory } from "../../../typechain";
 import {
   ascending,
   deployINFT,
@@ -436,6 +436,30 @@ describe("AgentNFT", function () {
         await f.nft.connect(f.bob).delegateAccess(f.carol.address);
         await f.nft.connect(f.alice).transfer(f.alice.address, f.bob.address, FIRST_TOKEN_ID, p.sealedKey, p.proof);
         expect(await f.nft.ownerOf(FIRST_TOKEN_ID)).to.equal(f.bob.address);
+      });
+
+      it("accepts a smart-contract receiver's ERC-1271 acknowledgment", async function () {
+        const wallet = await new ERC1271WalletMock__factory(f.admin).deploy(f.bob.address);
+        const walletAddress = (await wallet.getAddress()) as Address;
+        // Bob's key signs for the wallet; the sealed key goes to Bob's public key.
+        const p = await makeProof(f, { from: a(f.alice), to: walletAddress, receiverIndex: BOB });
+        await expect(
+          f.nft.connect(f.alice).transfer(f.alice.address, walletAddress, FIRST_TOKEN_ID, p.sealedKey, p.proof),
+        )
+          .to.emit(f.nft, "PublishedSealedKey")
+          .withArgs(walletAddress, FIRST_TOKEN_ID, [p.sealedKey]);
+        expect(await f.nft.ownerOf(FIRST_TOKEN_ID)).to.equal(walletAddress);
+      });
+
+      it("rejects an ERC-1271 receiver whose wallet does not accept the signer", async function () {
+        const wallet = await new ERC1271WalletMock__factory(f.admin).deploy(f.carol.address);
+        const walletAddress = (await wallet.getAddress()) as Address;
+        const p = await makeProof(f, { from: a(f.alice), to: walletAddress, receiverIndex: BOB });
+        await expect(
+          f.nft.connect(f.alice).transfer(f.alice.address, walletAddress, FIRST_TOKEN_ID, p.sealedKey, p.proof),
+        )
+          .to.be.revertedWithCustomError(f.nft, "AgentNFTInvalidReceiverAcknowledgment")
+          .withArgs(walletAddress);
       });
 
       it("delegateAccess refuses the caller itself and is silent when nothing changes", async function () {
