@@ -1,6 +1,7 @@
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
-import { ethers } from "hardhat";
+import { ethers, ignition } from "hardhat";
+import INFTModule from "../../../ignition/modules/INFT";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { TEEVerifier__factory } from "../../../typechain";
 import { deployINFT, erc7201Slot, type Fixture } from "./helpers";
@@ -15,6 +16,15 @@ describe("TEEVerifier", function () {
   });
 
   const fresh = () => privateKeyToAccount(generatePrivateKey()).address;
+
+  it("the Ignition module's defaults give one devnet oracle and a threshold of 1", async function () {
+    const { TEEVerifier, AgentNFT } = await ignition.deploy(INFTModule);
+    const verifier = TEEVerifier__factory.connect(await TEEVerifier.getAddress(), f.admin);
+    expect([...(await verifier.getOracles())]).to.deep.equal(["0x70997970C51812dc3A010C7d01b50e0d17dc79C8"]);
+    expect(await verifier.minConfirmations()).to.equal(1n);
+    expect(await verifier.hasRole(await verifier.ORACLE_MANAGER_ROLE(), f.admin.address)).to.equal(true);
+    expect(await AgentNFT.getFunction("verifier")()).to.equal(await TEEVerifier.getAddress());
+  });
 
   it("keeps its state in the ERC-7201 slot zg.storage.TEEVerifier", async function () {
     const slot = BigInt(erc7201Slot("zg.storage.TEEVerifier"));
