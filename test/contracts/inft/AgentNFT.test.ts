@@ -13,7 +13,13 @@ import {
   toTransferValidityProof,
   type TransferClaim,
 } from "../../../agents/protocol/inft";
-import { AgentNFT__factory, ERC1271WalletMock__factory, RejectingVerifierMock__factory } from "../../../typechain";
+import {
+  AgentNFT__factory,
+  ERC1271WalletMock__factory,
+  IAgentNFT__factory,
+  ReentrantReceiverMock__factory,
+  RejectingVerifierMock__factory,
+} from "../../../typechain";
 import {
   ascending,
   deployINFT,
@@ -86,6 +92,12 @@ describe("AgentNFT", function () {
     });
 
     it("supports ERC-721, AccessControl and IAgentNFT interface ids", async function () {
+      const iface = IAgentNFT__factory.createInterface();
+      let id = 0n;
+      iface.forEachFunction((fn) => {
+        id ^= BigInt(fn.selector);
+      });
+      expect(await f.nft.supportsInterface(ethers.toBeHex(id, 4))).to.equal(true);
       expect(await f.nft.supportsInterface("0x80ac58cd")).to.equal(true);
       expect(await f.nft.supportsInterface("0x7965db0b")).to.equal(true);
       expect(await f.nft.supportsInterface("0xffffffff")).to.equal(false);
@@ -128,6 +140,14 @@ describe("AgentNFT", function () {
     it("reverts when paused", async function () {
       await f.nft.pause();
       await expect(f.nft.mint(f.bob.address, "u", INITIAL_HASH)).to.be.revertedWithCustomError(f.nft, "EnforcedPause");
+    });
+
+    it("stops a receiver that re-enters during the safe-mint callback", async function () {
+      const receiver = await new ReentrantReceiverMock__factory(f.admin).deploy();
+      await expect(f.nft.mint(await receiver.getAddress(), "u", INITIAL_HASH)).to.be.revertedWithCustomError(
+        f.nft,
+        "ReentrancyGuardReentrantCall",
+      );
     });
   });
 
@@ -863,6 +883,31 @@ describe("AgentNFT", function () {
       await expect(f.nft.setVerifier(f.mallory.address))
         .to.be.revertedWithCustomError(f.nft, "AgentNFTInvalidVerifier")
         .withArgs(f.mallory.address);
+    });
+
+    it("every proof, usage and compatibility entry point reverts while paused", async function () {
+      const future = BigInt(await time.latest()) + 1000n;
+      const auth5 = f.nft.connect(f.alice)["authorizeUsage(uint256,address,bytes,uint64,uint64)"];
+      await auth5(FIRST_TOKEN_ID, f.executor.address, "0x", future, 5n);
+      const c = await makeProof(f, { action: INFT_ACTIONS.Clone, from: a(f.alice), to: a(f.bob), receiverIndex: BOB });
+      const t = await makeProof(f, { from: a(f.alice), to: a(f.bob), receiverIndex: BOB });
+      await f.nft.pause();
+      const calls = [
+        f.nft.connect(f.alice).clone(f.bob.address, FIRST_TOKEN_ID, c.sealedKey, c.proof),
+        f.nft.connect(f.alice)["authorizeUsage(uint256,address,bytes)"](FIRST_TOKEN_ID, f.carol.address, "0x"),
+        f.nft.connect(f.executor).recordUsage(FIRST_TOKEN_ID, f.executor.address, 1n),
+        f.nft
+          .connect(f.alice)
+          .iTransferFrom(f.alice.address, f.bob.address, FIRST_TOKEN_ID, [
+            toTransferValidityProof({ ...t, claim: t.claim }),
+          ]),
+        f.nft
+          .connect(f.alice)
+          .iCloneFrom(f.alice.address, f.bob.address, FIRST_TOKEN_ID, [
+            toTransferValidityProof({ ...c, claim: c.claim }),
+          ]),
+      ];
+      for (const call of calls) await expect(call).to.be.revertedWithCustomError(f.nft, "EnforcedPause");
     });
 
     it("pause and unpause need PAUSER_ROLE", async function () {
