@@ -2,9 +2,13 @@ import { anyValue } from "@nomicfoundation/hardhat-chai-matchers/withArgs";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 import { ethers } from "hardhat";
-import { hexToBytes, keccak256, toBytes, type Address, type Hex } from "viem";
+import { bytesToHex, hexToBytes, keccak256, toBytes, type Address, type Hex } from "viem";
 import { privateKeyToAccount, generatePrivateKey } from "viem/accounts";
 import {
+  decryptMetadata,
+  encryptMetadata,
+  generateDataKey,
+  sealKey,
   getAgentNFTDomain,
   hashOracleAttestation,
   hashReceiverAcknowledgment,
@@ -39,6 +43,7 @@ const BOB = 2;
 const CAROL = 3;
 const MALLORY = 4;
 const HOUR = 3600n;
+const AUTHORIZE_WITH_TERMS = "authorizeUsage(uint256,address,bytes,uint64,uint64)" as const;
 
 describe("AgentNFT", function () {
   let f: Fixture;
@@ -48,6 +53,71 @@ describe("AgentNFT", function () {
   });
 
   const a = (s: { address: string }) => s.address as Address;
+
+  describe("end-to-end: mint → transfer → clone → authorize", function () {
+    it("hands the agent's encrypted metadata to each new owner and only to them", async function () {
+      const agent = toBytes('{"name":"tiny-agent","system":"be helpful","weights":"0g://weights"}');
+      // Alice's original ciphertext; its hash stands in for the 0G Storage root.
+      const key1 = generateDataKey();
+      const blob1 = encryptMetadata({ key: key1, plaintext: agent });
+      await f.nft.mint(f.alice.address, "0g://blob1", keccak256(blob1));
+      const tokenId = 2n;
+
+      // The TEE oracle re-encrypts under a fresh key and seals it to Bob's public key.
+      const key2 = generateDataKey();
+      const blob2 = encryptMetadata({ key: key2, plaintext: decryptMetadata({ key: key1, ciphertext: blob1 }) });
+      const bobPub = hexToBytes(privateKeyToAccount(bytesToHex(hardhatSecretKey(BOB))).publicKey);
+      const t = await makeProof(f, {
+        tokenId,
+        from: a(f.alice),
+        to: a(f.bob),
+        receiverIndex: BOB,
+        newDataHash: keccak256(blob2),
+        newURI: "0g://blob2",
+        sealedKey: bytesToHex(sealKey({ publicKey: bobPub, key: key2 })),
+      });
+      const receipt = await (
+        await f.nft.connect(f.alice).transfer(f.alice.address, f.bob.address, tokenId, t.sealedKey, t.proof)
+      ).wait();
+      const published = receipt!.logs
+        .map((log) => f.nft.interface.parseLog(log))
+        .find((log) => log?.name === "PublishedSealedKey");
+      const sealedForBob = hexToBytes(published!.args.sealedKeys[0] as Hex);
+      const bobKey = openSealedKey({ secretKey: hardhatSecretKey(BOB), sealed: sealedForBob });
+      expect(decryptMetadata({ key: bobKey, ciphertext: blob2 })).to.deep.equal(agent);
+      expect(await f.nft.getMetadataHash(tokenId)).to.equal(keccak256(blob2));
+      expect(() => decryptMetadata({ key: key1, ciphertext: blob2 })).to.throw();
+
+      // Bob clones the agent for Carol under yet another key.
+      const key3 = generateDataKey();
+      const blob3 = encryptMetadata({ key: key3, plaintext: decryptMetadata({ key: bobKey, ciphertext: blob2 }) });
+      const carolPub = hexToBytes(privateKeyToAccount(bytesToHex(hardhatSecretKey(CAROL))).publicKey);
+      const c = await makeProof(f, {
+        action: INFT_ACTIONS.Clone,
+        tokenId,
+        from: a(f.bob),
+        to: a(f.carol),
+        receiverIndex: CAROL,
+        newDataHash: keccak256(blob3),
+        newURI: "0g://blob3",
+        sealedKey: bytesToHex(sealKey({ publicKey: carolPub, key: key3 })),
+      });
+      await f.nft.connect(f.bob).clone(f.carol.address, tokenId, c.sealedKey, c.proof);
+      const carolKey = openSealedKey({ secretKey: hardhatSecretKey(CAROL), sealed: hexToBytes(c.sealedKey) });
+      expect(decryptMetadata({ key: carolKey, ciphertext: blob3 })).to.deep.equal(agent);
+      expect(await f.nft.getEncryptedURI(3n)).to.equal("0g://blob3");
+      expect(await f.nft.getEncryptedURI(tokenId)).to.equal("0g://blob2");
+
+      // Bob rents his agent to an executor for 10 requests over a day.
+      const expiresAt = BigInt(await time.latest()) + 86_400n;
+      await f.nft.connect(f.bob)[AUTHORIZE_WITH_TERMS](tokenId, f.executor.address, "0x", expiresAt, 10n);
+      await f.nft.connect(f.executor).recordUsage(tokenId, f.executor.address, 4n);
+      const terms = await f.nft.getAuthorization(tokenId, f.executor.address);
+      expect(terms.usedRequests).to.equal(4n);
+      expect(await f.nft.isAuthorizedExecutor(tokenId, f.executor.address)).to.equal(true);
+      expect(await f.nft.isAuthorizedExecutor(3n, f.executor.address)).to.equal(false);
+    });
+  });
 
   describe("deployment (Ignition module)", function () {
     it("wires the verifier, the oracle set, the threshold and the admin roles", async function () {
