@@ -300,7 +300,7 @@ contract LedgerManager is ILedgerManager, AccessControlUpgradeable, UUPSUpgradea
 
     /// @inheritdoc ILedgerManager
     function getServiceInfo(address serviceAddress) external view returns (ServiceInfo memory info) {
-        if (!_getStorage().serviceList.contains(serviceAddress)) revert ServiceNotFound(serviceAddress);
+        if (!_getStorage().serviceList.contains(serviceAddress)) revert ServiceNotRegistered(serviceAddress);
         return _info(serviceAddress);
     }
 

@@ -81,7 +81,7 @@ interface ILedgerManager {
     /// @notice Only a registered service may call.
     error CallerNotRegisteredService(address caller);
     /// @notice `serviceAddress` is not registered.
-    error ServiceNotFound(address serviceAddress);
+    error ServiceNotRegistered(address serviceAddress);
     /// @notice `provided` is below the `required` minimum.
     error MinimumDepositRequired(uint256 provided, uint256 required);
     /// @notice `additionalInfo` is `length` bytes, above `max`.
@@ -241,7 +241,7 @@ interface ILedgerManager {
     ) external view returns (address[] memory providers);
 
     /**
-     * @notice The registry entry of `serviceAddress`.
+     * @notice The registry entry of `serviceAddress`; reverts {ServiceNotRegistered} for unknown addresses.
      * @param serviceAddress The service contract.
      * @return info The entry.
      */

@@ -516,10 +516,10 @@ describe("LedgerManager", function () {
         .withArgs(51, 50);
     });
 
-    it("reverts ServiceNotFound, InvalidServiceType and NoRecommendedService for unknown services", async function () {
+    it("reverts ServiceNotRegistered, InvalidServiceType and NoRecommendedService for unknown services", async function () {
       const { ledger, other } = await loadFixture(deployCompute);
       await expect(ledger.getServiceInfo(other.address))
-        .to.be.revertedWithCustomError(ledger, "ServiceNotFound")
+        .to.be.revertedWithCustomError(ledger, "ServiceNotRegistered")
         .withArgs(other.address);
       await expect(ledger.getServiceAddressByName("x"))
         .to.be.revertedWithCustomError(ledger, "InvalidServiceType")
