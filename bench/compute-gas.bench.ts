@@ -34,7 +34,7 @@ async function main(): Promise<void> {
   await f.inference.connect(f.provider).addOrUpdateService(serviceParams(), { value: PROVIDER_STAKE });
   await f.inference.connect(f.admin).acknowledgeTEESignerByOwner(f.provider.address);
 
-  const users = [];
+  const users: { address: string }[] = [];
   for (let i = 0; i < 50; i++) {
     const w = ethers.Wallet.createRandom().connect(ethers.provider);
     await network.provider.send("hardhat_setBalance", [w.address, ethers.toQuantity(10n * ONE)]);
