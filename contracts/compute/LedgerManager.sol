@@ -281,8 +281,8 @@ contract LedgerManager is ILedgerManager, AccessControlUpgradeable, UUPSUpgradea
         if (limit == 0) limit = MAX_PAGE_SIZE;
         if (limit > MAX_PAGE_SIZE) revert LedgerLimitTooLarge(limit, MAX_PAGE_SIZE);
         total = $.users.length();
-        uint256 end = offset + limit < total ? offset + limit : total;
-        ledgers = new Ledger[](offset < end ? end - offset : 0);
+        uint256 count = offset >= total ? 0 : (total - offset < limit ? total - offset : limit);
+        ledgers = new Ledger[](count);
         for (uint256 i; i < ledgers.length; ++i) {
             address user = $.users.at(offset + i);
             LedgerData storage led = $.ledgers[user];

@@ -511,6 +511,7 @@ describe("LedgerManager", function () {
       expect(total).to.equal(3n);
       expect(page.map((l) => l.user)).to.deep.equal([user2.address, other.address]);
       expect((await ledger.getAllLedgers(7, 0))[0]).to.deep.equal([]);
+      expect((await ledger.getAllLedgers(ethers.MaxUint256, 50))[0]).to.deep.equal([]);
       await expect(ledger.getAllLedgers(0, 51))
         .to.be.revertedWithCustomError(ledger, "LedgerLimitTooLarge")
         .withArgs(51, 50);
