@@ -509,6 +509,13 @@ contract InferenceServing is IInferenceServing, AccessControlUpgradeable, UUPSUp
     }
 
     /// @inheritdoc IInferenceServing
+    function refundUnlockTimes(address user, address provider) external view returns (uint256[] memory unlockAt) {
+        AccountData storage a = _account(user, provider);
+        unlockAt = new uint256[](a.refunds.length);
+        for (uint256 i; i < unlockAt.length; ++i) unlockAt[i] = a.refunds[i].unlockAt;
+    }
+
+    /// @inheritdoc IInferenceServing
     function payoutOf(address provider) external view returns (uint256 amount) {
         return _getStorage().payouts[provider];
     }

@@ -388,6 +388,15 @@ interface IInferenceServing is IServing {
     function serviceExists(address provider) external view returns (bool exists);
 
     /**
+     * @notice When each pending refund of (user, provider) unlocks, in the order of `getAccount(...).refunds`.
+     * @dev Fixed when the refund was requested: `createdAt + lockTime` with the lock in force at that moment.
+     * @param user The user.
+     * @param provider The provider.
+     * @return unlockAt Unix seconds per pending refund.
+     */
+    function refundUnlockTimes(address user, address provider) external view returns (uint256[] memory unlockAt);
+
+    /**
      * @notice Deferred payouts of `provider`.
      * @param provider The provider.
      * @return amount Wei withdrawable through {withdrawPayout}.

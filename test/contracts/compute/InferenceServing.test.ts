@@ -268,7 +268,12 @@ describe("InferenceServing", function () {
     it("does not move refunds that were already queued", async function () {
       const { ledger, inference, admin, provider, user } = await loadFixture(fundedFixture);
       await ledger.connect(user).retrieveFund([provider.address], SERVICE_NAME);
+      const requestedAt = BigInt(await time.latest());
       await inference.connect(admin).updateLockTime(7n * 86400n);
+      expect(await inference.refundUnlockTimes(user.address, provider.address)).to.deep.equal([requestedAt + LOCK]);
+      await expect(inference.refundUnlockTimes(admin.address, provider.address))
+        .to.be.revertedWithCustomError(inference, "AccountNotExists")
+        .withArgs(admin.address, provider.address);
       await time.increase(LOCK);
       await ledger.connect(user).retrieveFund([provider.address], SERVICE_NAME);
       expect((await ledger.getLedger(user.address)).availableBalance).to.equal(10n * ONE);
