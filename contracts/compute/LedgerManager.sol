@@ -18,6 +18,9 @@ import {IServing} from "./interfaces/IServing.sol";
  * - The minimum-balance rule of {refund} looks at the total balance (0 or at least 3 0G must remain), not the
  *   available one, so funds locked in sub-accounts count toward the minimum.
  * - {retrieveFund} checks that each service really sent the amount it reported.
+ * - The ledger tracks how much of each user's coin every service holds ({lockedIn}); {spendFund} is bounded by
+ *   the calling service's share, so a faulty or compromised service cannot spend coin locked in another one.
+ *   0G only checks the user's locked total across all services.
  * - {addLedger} returns `(availableBalance, totalBalance)` of the new ledger; 0G returned `(msg.value, 0)`.
  */
 contract LedgerManager is ILedgerManager, AccessControlUpgradeable, UUPSUpgradeable, ReentrancyGuardTransient {
@@ -67,6 +70,7 @@ contract LedgerManager is ILedgerManager, AccessControlUpgradeable, UUPSUpgradea
         EnumerableSet.AddressSet serviceList;
         mapping(bytes32 fullNameHash => address service) serviceByName;
         mapping(bytes32 serviceTypeHash => address service) recommended;
+        mapping(address user => mapping(address service => uint256 amount)) lockedIn;
     }
 
     // keccak256(abi.encode(uint256(keccak256("zg.storage.LedgerManager")) - 1)) & ~bytes32(uint256(0xff))
@@ -159,6 +163,7 @@ contract LedgerManager is ILedgerManager, AccessControlUpgradeable, UUPSUpgradea
             uint256 sent = amount - cancelled;
             if (led.available < sent) revert InsufficientAvailableBalance(led.available, sent);
             led.available -= sent;
+            $.lockedIn[msg.sender][service] += sent;
             emit FundTransferred(msg.sender, provider, service, sent, cancelled);
             serving.depositFund{value: sent}(msg.sender, provider, cancelled);
         } else {
@@ -169,6 +174,7 @@ contract LedgerManager is ILedgerManager, AccessControlUpgradeable, UUPSUpgradea
                 revert TooManyProvidersForService(set.length(), MAX_PROVIDERS_PER_USER_PER_SERVICE);
             }
             led.available -= amount;
+            $.lockedIn[msg.sender][service] += amount;
             set.add(provider);
             emit FundTransferred(msg.sender, provider, service, amount, 0);
             serving.addAccount{value: amount}(msg.sender, provider, led.additionalInfo);
@@ -195,6 +201,7 @@ contract LedgerManager is ILedgerManager, AccessControlUpgradeable, UUPSUpgradea
         }
         if (retrieved != 0) {
             led.available += retrieved;
+            _getStorage().lockedIn[msg.sender][service] -= retrieved;
             emit FundRetrieved(msg.sender, service, retrieved);
         }
     }
@@ -213,7 +220,9 @@ contract LedgerManager is ILedgerManager, AccessControlUpgradeable, UUPSUpgradea
         LedgerManagerStorage storage $ = _getStorage();
         if (!$.serviceList.contains(msg.sender)) revert CallerNotRegisteredService(msg.sender);
         LedgerData storage led = _ledger(user);
-        if (led.total - led.available < amount) revert InsufficientBalance(user);
+        uint256 locked = $.lockedIn[user][msg.sender];
+        if (locked < amount) revert InsufficientBalance(user);
+        $.lockedIn[user][msg.sender] = locked - amount;
         led.total -= amount;
         emit FundSpent(user, msg.sender, amount);
     }
@@ -296,6 +305,11 @@ contract LedgerManager is ILedgerManager, AccessControlUpgradeable, UUPSUpgradea
         string calldata serviceName
     ) external view returns (address[] memory providers) {
         return _getStorage().providers[user][_serviceByName(serviceName)].values();
+    }
+
+    /// @inheritdoc ILedgerManager
+    function lockedIn(address user, address service) external view returns (uint256 amount) {
+        return _getStorage().lockedIn[user][service];
     }
 
     /// @inheritdoc ILedgerManager

@@ -180,6 +180,7 @@ interface ILedgerManager {
 
     /**
      * @notice Records that the calling service paid `amount` of `user`'s locked funds to a provider.
+     * @dev Reverts {InsufficientBalance} above `lockedIn(user, msg.sender)`.
      * @param user The user.
      * @param amount Wei spent.
      */
@@ -239,6 +240,15 @@ interface ILedgerManager {
         address user,
         string calldata serviceName
     ) external view returns (address[] memory providers);
+
+    /**
+     * @notice Wei of `user`'s ledger currently held by `service` in sub-accounts (pending refunds included).
+     * @dev Σ over services equals `totalBalance - availableBalance`. {spendFund} from `service` cannot exceed it.
+     * @param user The user.
+     * @param service The service contract.
+     * @return amount The locked amount.
+     */
+    function lockedIn(address user, address service) external view returns (uint256 amount);
 
     /**
      * @notice The registry entry of `serviceAddress`; reverts {ServiceNotRegistered} for unknown addresses.

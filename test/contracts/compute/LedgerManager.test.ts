@@ -422,19 +422,35 @@ describe("LedgerManager", function () {
         .withArgs(other.address);
     });
 
-    it("reverts InsufficientBalance above the locked amount and LedgerNotExists without a ledger", async function () {
-      const { ledger, admin, user, other } = await loadFixture(fundedFixture);
+    it("reverts InsufficientBalance when a service spends coin it does not hold, LedgerNotExists without a ledger", async function () {
+      const { ledger, inference, admin, user, other } = await loadFixture(fundedFixture);
       const svc = await ethers.deployContract("ServiceMock");
       await ledger.connect(admin).registerService("mock", "v1", await svc.getAddress(), "");
-      await expect(svc.spend(await ledger.getAddress(), user.address, 5n * ONE + 1n))
+      // The user's 5 0G are locked in InferenceServing, not in the mock: the mock cannot spend any of it.
+      expect(await ledger.lockedIn(user.address, await inference.getAddress())).to.equal(5n * ONE);
+      expect(await ledger.lockedIn(user.address, await svc.getAddress())).to.equal(0n);
+      await expect(svc.spend(await ledger.getAddress(), user.address, 1n))
         .to.be.revertedWithCustomError(ledger, "InsufficientBalance")
         .withArgs(user.address);
       await expect(svc.spend(await ledger.getAddress(), other.address, 1n))
         .to.be.revertedWithCustomError(ledger, "LedgerNotExists")
         .withArgs(other.address);
-      await expect(svc.spend(await ledger.getAddress(), user.address, ONE))
+    });
+
+    it("tracks the coin each service holds through transfers, settlements and retrievals", async function () {
+      const { ledger, inference, provider, user } = await loadFixture(fundedFixture);
+      const inf = await inference.getAddress();
+      const item = await signed(inference, { user: user.address, provider: provider.address, totalFee: ONE });
+      await expect(inference.connect(provider).settleFeesWithTEE([item]))
         .to.emit(ledger, "FundSpent")
-        .withArgs(user.address, await svc.getAddress(), ONE);
+        .withArgs(user.address, inf, ONE);
+      expect(await ledger.lockedIn(user.address, inf)).to.equal(4n * ONE);
+      await ledger.connect(user).retrieveFund([provider.address], SERVICE_NAME);
+      await time.increase(LOCK);
+      await ledger.connect(user).retrieveFund([provider.address], SERVICE_NAME);
+      expect(await ledger.lockedIn(user.address, inf)).to.equal(0n);
+      const l = await ledger.getLedger(user.address);
+      expect([l.availableBalance, l.totalBalance]).to.deep.equal([9n * ONE, 9n * ONE]);
     });
   });
 
