@@ -1,7 +1,6 @@
 import { expect } from "chai";
 import fs from "node:fs";
 import path from "node:path";
-import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { Contract } from "ethers";
 import { decodeAuthorization, signSessionToken, verifySessionToken } from "../../../agents/protocol/compute";
