@@ -420,6 +420,35 @@ describe("InferenceServing", function () {
       expect(a.refunds[0].index).to.equal(1n);
     });
 
+    it("requestRefundAll reverts RefundQueueAmountTooLarge above 2^128 - 1 wei", async function () {
+      const { inference, hooks, ledgerEoa, provider, user } = await loadFixture(standaloneFixture);
+      const huge = 1n << 128n;
+      await ethers.provider.send("hardhat_setBalance", [ledgerEoa.address, ethers.toQuantity(huge * 2n)]);
+      await hooks.addAccount(user.address, provider.address, "", { value: huge });
+      await expect(hooks.requestRefundAll(user.address, provider.address))
+        .to.be.revertedWithCustomError(inference, "RefundQueueAmountTooLarge")
+        .withArgs(huge);
+    });
+
+    it("processRefund reverts TransferFailed when the ledger rejects the coin", async function () {
+      const [admin, provider, user] = await ethers.getSigners();
+      const impl = await ethers.deployContract("InferenceServing");
+      const rejecting = await ethers.deployContract("ProviderMock", [await impl.getAddress()]);
+      const data = impl.interface.encodeFunctionData("initialize", [LOCK, await rejecting.getAddress(), admin.address]);
+      const proxy = await ethers.deployContract("ERC1967Proxy", [await impl.getAddress(), data]);
+      const inference = await ethers.getContractAt("InferenceServing", await proxy.getAddress());
+      await inference.connect(provider).addOrUpdateService(serviceParams(), { value: PROVIDER_STAKE });
+      const call = (fn: string, args: unknown[], value = 0n) =>
+        rejecting.exec(proxy.getAddress(), inference.interface.encodeFunctionData(fn, args), { value });
+      await call("addAccount", [user.address, provider.address, ""], ONE);
+      await call("requestRefundAll", [user.address, provider.address]);
+      await time.increase(LOCK);
+      await expect(call("processRefund", [user.address, provider.address])).to.be.revertedWithCustomError(
+        inference,
+        "TransferFailed",
+      );
+    });
+
     it("deleteAccount reverts InferenceAccountNotEmpty and AccountNotExists, and bumps the token generation", async function () {
       const { inference, hooks, provider, user } = await loadFixture(standaloneFixture);
       await expect(hooks.deleteAccount(user.address, provider.address))

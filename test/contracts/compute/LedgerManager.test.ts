@@ -369,6 +369,16 @@ describe("LedgerManager", function () {
         .withArgs("nope");
     });
 
+    it("reverts LedgerRefundMismatch when a service reports more than it sent", async function () {
+      const { ledger, admin, user } = await loadFixture(fundedFixture);
+      const svc = await ethers.deployContract("ServiceMock");
+      await ledger.connect(admin).registerService("mock", "v1", await svc.getAddress(), "");
+      await svc.setReportedRefund(ONE);
+      await expect(ledger.connect(user).retrieveFund([user.address], "mock-v1"))
+        .to.be.revertedWithCustomError(ledger, "LedgerRefundMismatch")
+        .withArgs(await svc.getAddress(), ONE, 0n);
+    });
+
     it("bubbles TooManyRefunds when a sixth refund would be queued", async function () {
       const { ledger, inference, provider, user } = await loadFixture(fundedFixture);
       // Each top-up cancels only part of the newest refund, so every retrieveFund queues one more.
