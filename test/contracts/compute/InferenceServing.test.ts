@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
+import type { Interface } from "ethers";
 import type { InferenceServing } from "../../../typechain";
 import {
   deployCompute,
@@ -438,8 +439,9 @@ describe("InferenceServing", function () {
       const proxy = await ethers.deployContract("ERC1967Proxy", [await impl.getAddress(), data]);
       const inference = await ethers.getContractAt("InferenceServing", await proxy.getAddress());
       await inference.connect(provider).addOrUpdateService(serviceParams(), { value: PROVIDER_STAKE });
+      const iface: Interface = inference.interface;
       const call = (fn: string, args: unknown[], value = 0n) =>
-        rejecting.exec(proxy.getAddress(), inference.interface.encodeFunctionData(fn, args), { value });
+        rejecting.exec(proxy.getAddress(), iface.encodeFunctionData(fn, args), { value });
       await call("addAccount", [user.address, provider.address, ""], ONE);
       await call("requestRefundAll", [user.address, provider.address]);
       await time.increase(LOCK);
