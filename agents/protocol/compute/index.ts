@@ -1,0 +1,4 @@
+export * from "./errors";
+export * from "./teeSettlement";
+export * from "./requestsHash";
+export * from "./sessionToken";
