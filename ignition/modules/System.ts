@@ -1,4 +1,5 @@
 import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
+import ComputeModule from "./Compute";
 import INFTModule from "./INFT";
 
 /**
@@ -6,6 +7,7 @@ import INFTModule from "./INFT";
  * address-book names (the names users and tools look up in deployments/<network>.json).
  */
 export default buildModule("System", (m) => {
+  const compute = m.useModule(ComputeModule);
   const inft = m.useModule(INFTModule);
-  return { ...inft };
+  return { ...compute, ...inft };
 });
