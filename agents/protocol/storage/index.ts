@@ -17,3 +17,5 @@ export * from "./seal";
 export * from "./pora";
 export * from "./sealProof";
 export * from "./answer";
+export * from "./hashPool";
+export * from "./streaming";
