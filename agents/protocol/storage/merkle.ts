@@ -1,6 +1,6 @@
 import { bytesEqual } from "./bytes";
 import { IndexOutOfRangeError, InvalidSizeError, StorageProtocolError } from "./errors";
-import { hashPair, keccak256Into } from "./keccak";
+import { hashPair, keccakPairsInPlace } from "./keccak";
 
 /**
  * Root of the SDK's merkle tree over `leaves` (already hashed). Parents are `keccak256(left ‖ right)`; an odd node at
@@ -31,7 +31,7 @@ export function reduceFlatInPlace(flat: Uint8Array, n: number): Uint8Array {
   while (count > 1) {
     const pairs = count >>> 1;
     // Parent i reads children 2i and 2i+1 before writing slot i ≤ 2i, so the level can be rewritten in place.
-    for (let i = 0; i < pairs; i++) keccak256Into(flat, 64 * i, 64 * i + 64, flat, 32 * i);
+    keccakPairsInPlace(flat, pairs);
     if (count & 1) flat.copyWithin(32 * pairs, 32 * (count - 1), 32 * count);
     count = pairs + (count & 1);
   }

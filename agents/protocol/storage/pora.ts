@@ -10,7 +10,7 @@ import {
   SECTORS_PER_SEAL,
 } from "./constants";
 import { InvalidSizeError, MiningInputError } from "./errors";
-import { keccak256, keccak256Into } from "./keccak";
+import { keccak256, keccak256Into, keccakScratchpad } from "./keccak";
 
 /** `RecallRange { uint256 startPosition; uint256 mineLength; uint64 shardId; uint64 shardMask; }` (sectors). */
 export interface RecallRange {
@@ -84,14 +84,7 @@ export interface Scratchpad {
 export function computeScratchpad(padSeed: Uint8Array): Scratchpad {
   if (padSeed.length !== 64) throw new InvalidSizeError({ what: "padSeed", expected: 64, received: padSeed.length });
   const pad = new Uint8Array(BYTES_PER_PAD);
-  let prev = 0;
-  pad.set(padSeed, 0);
-  for (let o = 0; o < BYTES_PER_PAD; o += 64) {
-    if (o > 0) pad.copyWithin(o, prev, prev + 64);
-    keccak256Into(pad, o, o + 64, pad, o);
-    keccak256Into(pad, o, o + 64, pad, o + 32);
-    prev = o;
-  }
+  keccakScratchpad(padSeed, pad);
   const recallSeed = new Uint8Array(32);
   keccak256Into(pad, BYTES_PER_PAD - 64, BYTES_PER_PAD, recallSeed, 0);
   return { pad, recallSeed };

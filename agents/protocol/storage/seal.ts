@@ -1,7 +1,7 @@
 import { toBytes32, uint256ToBytes, type Hex } from "./bytes";
-import { BYTES_PER_SEAL, UNITS_PER_SEAL } from "./constants";
+import { BYTES_PER_SEAL } from "./constants";
 import { InvalidSizeError, MiningInputError } from "./errors";
-import { keccak256Into } from "./keccak";
+import { keccak256Into, keccakSealChain } from "./keccak";
 
 /** Who seals which unit: the inputs of the first mask. */
 export interface SealParameters {
@@ -14,7 +14,6 @@ export interface SealParameters {
 }
 
 const maskInput = new Uint8Array(96);
-const word = new Uint8Array(32);
 
 /**
  * The first mask of a seal chain: `keccak256(abi.encode(bytes32 minerId, bytes32 sealContextDigest, uint256 startSector))`.
@@ -48,11 +47,7 @@ export function sealInPlace(unit: Uint8Array, params: SealParameters): void {
   checkUnit(unit, "Seal unit");
   const mask = computeSealMask(params);
   for (let b = 0; b < 32; b++) unit[b] ^= mask[b];
-  for (let i = 1; i < UNITS_PER_SEAL; i++) {
-    const o = 32 * i;
-    keccak256Into(unit, o - 32, o, word, 0);
-    for (let b = 0; b < 32; b++) unit[o + b] ^= word[b];
-  }
+  keccakSealChain(unit, "seal");
 }
 
 /**
@@ -65,11 +60,7 @@ export function sealInPlace(unit: Uint8Array, params: SealParameters): void {
 export function unsealInPlace(unit: Uint8Array, params: SealParameters): void {
   checkUnit(unit, "Sealed unit");
   const mask = computeSealMask(params);
-  for (let i = UNITS_PER_SEAL - 1; i >= 1; i--) {
-    const o = 32 * i;
-    keccak256Into(unit, o - 32, o, word, 0);
-    for (let b = 0; b < 32; b++) unit[o + b] ^= word[b];
-  }
+  keccakSealChain(unit, "unseal");
   for (let b = 0; b < 32; b++) unit[b] ^= mask[b];
 }
 

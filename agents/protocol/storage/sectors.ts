@@ -1,8 +1,5 @@
-import { BYTES_PER_SECTOR } from "./constants";
-import { keccak256Into } from "./keccak";
+import { keccakSectorsInto } from "./keccak";
 import { reduceFlatInPlace } from "./merkle";
-
-const zeroSector = new Uint8Array(BYTES_PER_SECTOR);
 
 /**
  * Hashes `numSectors` sectors of `data` starting at byte `offset` into `out` (32 bytes each). Bytes past the end of
@@ -14,16 +11,7 @@ const zeroSector = new Uint8Array(BYTES_PER_SECTOR);
  * @param out - receives `numSectors * 32` bytes
  */
 export function hashSectorsInto(data: Uint8Array, offset: number, numSectors: number, out: Uint8Array): void {
-  for (let s = 0; s < numSectors; s++) {
-    const start = offset + s * BYTES_PER_SECTOR;
-    if (start + BYTES_PER_SECTOR <= data.length) {
-      keccak256Into(data, start, start + BYTES_PER_SECTOR, out, 32 * s);
-    } else {
-      const tail = new Uint8Array(BYTES_PER_SECTOR);
-      if (start < data.length) tail.set(data.subarray(start));
-      keccak256Into(start < data.length ? tail : zeroSector, 0, BYTES_PER_SECTOR, out, 32 * s);
-    }
-  }
+  keccakSectorsInto(data, offset, numSectors, out);
 }
 
 /**
