@@ -5,7 +5,7 @@
  */
 import { randomFillSync } from "node:crypto";
 import { writeFileSync, mkdirSync } from "node:fs";
-import { availableParallelism, cpus } from "node:os";
+import { availableParallelism, cpus, loadavg } from "node:os";
 import * as path from "node:path";
 import {
   BYTES_PER_SEAL,
@@ -68,12 +68,19 @@ async function fileRoot(fileMiB: number, threads: number | undefined) {
   return { fileMiB, threads: threads ?? 0, seconds, mibPerSecond: fileMiB / seconds, peakRssGrowthMiB: rssGrowthMiB };
 }
 
+/** CPU seconds (user + system) this process used since `start`: a load-independent rate for one-thread work. */
+function cpuSeconds(start: NodeJS.CpuUsage): number {
+  const d = process.cpuUsage(start);
+  return (d.user + d.system) / 1e6;
+}
+
 function sealBench(totalMiB: number) {
   const units = (totalMiB * MiB) / BYTES_PER_SEAL;
   const buf = new Uint8Array(totalMiB * MiB);
   randomFillSync(buf);
   const minerId = keccak256(new TextEncoder().encode("bench-miner"));
   const sealContextDigest = keccak256(new TextEncoder().encode("bench-ctx"));
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   for (let u = 0; u < units; u++) {
     sealInPlace(buf.subarray(u * BYTES_PER_SEAL, (u + 1) * BYTES_PER_SEAL), {
@@ -83,6 +90,8 @@ function sealBench(totalMiB: number) {
     });
   }
   const sealSeconds = (performance.now() - t0) / 1000;
+  const sealCpuSeconds = cpuSeconds(c0);
+  const c1 = process.cpuUsage();
   const t1 = performance.now();
   for (let u = 0; u < units; u++) {
     unsealInPlace(buf.subarray(u * BYTES_PER_SEAL, (u + 1) * BYTES_PER_SEAL), {
@@ -92,12 +101,15 @@ function sealBench(totalMiB: number) {
     });
   }
   const unsealSeconds = (performance.now() - t1) / 1000;
+  const unsealCpuSeconds = cpuSeconds(c1);
   const bytes = totalMiB * MiB;
   return {
     totalMiB,
     sealMBps: bytes / 1e6 / sealSeconds,
     sealMiBps: totalMiB / sealSeconds,
+    sealMBpsPerCpuSecond: bytes / 1e6 / sealCpuSeconds,
     unsealMBps: bytes / 1e6 / unsealSeconds,
+    unsealMBpsPerCpuSecond: bytes / 1e6 / unsealCpuSeconds,
   };
 }
 
@@ -109,6 +121,7 @@ function poraBench(nonces: number) {
   randomFillSync(load);
   let scratchSeconds = 0;
   let outputSeconds = 0;
+  const c0 = process.cpuUsage();
   for (let n = 0; n < nonces; n++) {
     const t0 = performance.now();
     const padSeed = computePadSeed({ minerId, nonce: uint256ToBytes(BigInt(n)), subtaskDigest, range });
@@ -127,9 +140,11 @@ function poraBench(nonces: number) {
     scratchSeconds += (t1 - t0) / 1000;
     outputSeconds += (t2 - t1) / 1000;
   }
+  const cpu = cpuSeconds(c0);
   return {
     nonces,
     noncesPerSecond: nonces / (scratchSeconds + outputSeconds),
+    noncesPerCpuSecond: nonces / cpu,
     poraOutputsPerSecond: (nonces * SEALS_PER_LOAD) / (scratchSeconds + outputSeconds),
     scratchpadsPerSecond: nonces / scratchSeconds,
     note: "one nonce = pad seed + 16 KiB scratchpad + recall load + 64 PoRA outputs (a full load scan), excluding disk reads",
@@ -138,6 +153,7 @@ function poraBench(nonces: number) {
 
 async function main(): Promise<void> {
   const fileMiB = argNumber("file-mib", 256);
+  const loadBefore = loadavg()[0];
   const cores = availableParallelism();
   const streamedPool = await fileRoot(fileMiB, cores);
   const streamedOneThread = await fileRoot(Math.min(fileMiB, 64), undefined);
@@ -148,10 +164,16 @@ async function main(): Promise<void> {
     node: process.version,
     cpu: cpus()[0]?.model ?? "unknown",
     cores,
+    loadAverage1mBefore: loadBefore,
+    loadAverage1mAfter: loadavg()[0],
+    note: "wall-clock rates on a machine shared with other jobs; *PerCpuSecond rates divide by this process's CPU time",
     fileRoot: { streamedWorkerPool: streamedPool, streamedCallingThreadOnly: streamedOneThread },
     seal,
     pora,
   };
+  console.log(
+    `load average (1 min): ${loadBefore.toFixed(2)} before, ${loadavg()[0].toFixed(2)} after, ${cores} cores`,
+  );
   console.table({
     [`file root, ${streamedPool.threads} workers`]: {
       value: streamedPool.mibPerSecond.toFixed(1),
@@ -163,12 +185,20 @@ async function main(): Promise<void> {
       unit: "MiB/s",
       extra: `peak RSS +${streamedOneThread.peakRssGrowthMiB.toFixed(1)} MiB over ${streamedOneThread.fileMiB} MiB`,
     },
-    "seal, 1 thread": { value: seal.sealMBps.toFixed(1), unit: "MB/s", extra: `${seal.sealMiBps.toFixed(1)} MiB/s` },
-    "unseal, 1 thread": { value: seal.unsealMBps.toFixed(1), unit: "MB/s", extra: "" },
+    "seal, 1 thread": {
+      value: seal.sealMBps.toFixed(1),
+      unit: "MB/s",
+      extra: `${seal.sealMBpsPerCpuSecond.toFixed(1)} MB per CPU-second`,
+    },
+    "unseal, 1 thread": {
+      value: seal.unsealMBps.toFixed(1),
+      unit: "MB/s",
+      extra: `${seal.unsealMBpsPerCpuSecond.toFixed(1)} MB per CPU-second`,
+    },
     "PoRA nonces, 1 core": {
       value: pora.noncesPerSecond.toFixed(0),
       unit: "nonce/s",
-      extra: `${pora.poraOutputsPerSecond.toFixed(0)} outputs/s`,
+      extra: `${pora.poraOutputsPerSecond.toFixed(0)} outputs/s; ${pora.noncesPerCpuSecond.toFixed(0)} nonces per CPU-second`,
     },
     "scratchpads, 1 core": { value: pora.scratchpadsPerSecond.toFixed(0), unit: "pad/s", extra: "" },
   });

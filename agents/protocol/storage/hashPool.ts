@@ -46,7 +46,7 @@ function spawnWorker(): Worker {
 }
 
 /**
- * Creates a pool of segment-hashing worker threads (one hash-wasm keccak per thread). Segment buffers travel to and from
+ * Creates a pool of segment-hashing worker threads (one keccak WebAssembly instance per thread). Segment buffers travel to and from
  * the workers as transferred ArrayBuffers and are recycled, so a streaming caller allocates only `~2 × size` buffers.
  *
  * @param parameters - pool size

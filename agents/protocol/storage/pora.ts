@@ -164,6 +164,7 @@ export interface PoraOutputParameters {
 }
 
 const poraInput = new Uint8Array(32 + 64 + 32 + BYTES_PER_SEAL);
+const mixed32 = new Uint32Array(poraInput.buffer, 128, BYTES_PER_SEAL / 4);
 
 /**
  * The PoRA output: the first 32 bytes of BLAKE2b-512(uint256(sealOffset) ‖ padSeed ‖ 32 zero bytes ‖ mixed), with
@@ -186,7 +187,14 @@ export function computePoraOutput({ sealOffset, padSeed, pad, sealedData }: Pora
   poraInput.set(padSeed, 32);
   poraInput.fill(0, 96, 128);
   const base = BYTES_PER_SEAL * (sealOffset % SEALS_PER_PAD);
-  for (let i = 0; i < BYTES_PER_SEAL; i++) poraInput[128 + i] = sealedData[i] ^ pad[base + i];
+  if ((sealedData.byteOffset & 3) === 0 && ((pad.byteOffset + base) & 3) === 0) {
+    // Word-wise XOR (4× fewer iterations) when both views are 4-byte aligned, which they are for our own buffers.
+    const s32 = new Uint32Array(sealedData.buffer, sealedData.byteOffset, BYTES_PER_SEAL / 4);
+    const p32 = new Uint32Array(pad.buffer, pad.byteOffset + base, BYTES_PER_SEAL / 4);
+    for (let i = 0; i < BYTES_PER_SEAL / 4; i++) mixed32[i] = s32[i] ^ p32[i];
+  } else {
+    for (let i = 0; i < BYTES_PER_SEAL; i++) poraInput[128 + i] = sealedData[i] ^ pad[base + i];
+  }
   return new Uint8Array(createHash("blake2b512").update(poraInput).digest().subarray(0, 32));
 }
 
