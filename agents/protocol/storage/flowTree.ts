@@ -88,20 +88,48 @@ export interface FlowTree {
   appendSubtree(position: bigint, root: Uint8Array, height: number): void;
   /** Inserts a submission's nodes where the Flow would, returning the plan. */
   insert(nodes: readonly { readonly root: Uint8Array | Hex; readonly height: number | bigint }[]): InsertionPlan;
+  /** The state to persist (length and frontier), for {@link createFlowTree} to resume from. */
+  snapshot(): FlowTreeSnapshot;
+}
+
+/** A serialisable flow tree state: O(depth) hashes. */
+export interface FlowTreeSnapshot {
+  readonly length: bigint;
+  /** Pending left node per height (null where none). */
+  readonly frontier: readonly (Hex | null)[];
 }
 
 /**
- * Creates a flow tree in the Flow's initial state: leaf 0 is `bytes32(0)`, length 1, root `0x00…00`. Memory is
- * O(depth): only the frontier (pending left nodes) is kept.
+ * Creates a flow tree in the Flow's initial state (leaf 0 is `bytes32(0)`, length 1, root `0x00…00`), or resumes one
+ * from a snapshot. Memory is O(depth): only the frontier (pending left nodes) is kept.
  *
+ * @param snapshot - a state from `tree.snapshot()`
  * @returns the tree
+ * @throws FlowTreeError if the snapshot is inconsistent
  * @example
  * const tree = createFlowTree();
  * tree.insert([{ root, height: 2 }]).startIndex // 4n
  */
-export function createFlowTree(): FlowTree {
+export function createFlowTree(snapshot?: FlowTreeSnapshot): FlowTree {
   const frontier: (Uint8Array | undefined)[] = [];
   let length = 0n;
+  if (snapshot !== undefined) {
+    if (snapshot.length < 1n)
+      throw new FlowTreeError("snapshot length must be at least 1", { length: snapshot.length });
+    snapshot.frontier.forEach((h, level) => {
+      const expected = ((snapshot.length >> BigInt(level)) & 1n) === 1n;
+      if ((h !== null) !== expected)
+        throw new FlowTreeError("snapshot frontier does not match its length", { level, length: snapshot.length });
+      frontier[level] = h === null ? undefined : fromHex(h);
+    });
+    if (snapshot.length >> BigInt(snapshot.frontier.length) !== 0n) {
+      throw new FlowTreeError("snapshot frontier is too short for its length", {
+        length: snapshot.length,
+        levels: snapshot.frontier.length,
+      });
+    }
+    length = snapshot.length;
+  }
 
   function pushAligned(node: Uint8Array, height: number): void {
     let level = height;
@@ -159,8 +187,15 @@ export function createFlowTree(): FlowTree {
       });
       return plan;
     },
+    snapshot: () => ({
+      length,
+      frontier: Array.from({ length: frontier.length }, (_, i) => {
+        const h = frontier[i];
+        return h === undefined ? null : toHex(h);
+      }),
+    }),
   };
-  pushAligned(fromHex(ZERO_HASH), 0);
+  if (snapshot === undefined) pushAligned(fromHex(ZERO_HASH), 0);
   return tree;
 }
 

@@ -19,3 +19,4 @@ export * from "./sealProof";
 export * from "./answer";
 export * from "./hashPool";
 export * from "./streaming";
+export * from "./context";
