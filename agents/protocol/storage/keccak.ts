@@ -1,4 +1,10 @@
-import { IN_PTR, IN_SIZE, OUT_PTR, OUT_SIZE, instantiateKeccakWasm } from "./keccakWasm";
+import * as layout from "./keccakWasm";
+
+// Local copies of the memory map: imported bindings compile to property getters under CommonJS.
+const IN_PTR = layout.IN_PTR;
+const IN_SIZE = layout.IN_SIZE;
+const OUT_PTR = layout.OUT_PTR;
+const OUT_SIZE = layout.OUT_SIZE;
 
 /** Keccak-256 rate in bytes (1088-bit rate, 512-bit capacity). */
 const RATE_BYTES = 136;
@@ -6,7 +12,7 @@ const MAX_BLOCKS = Math.floor(IN_SIZE / RATE_BYTES);
 
 // One module instance per thread. These synchronous functions run to completion, so sharing the module's memory
 // inside a thread is safe; each worker thread imports its own copy.
-const wasm = instantiateKeccakWasm();
+const wasm = layout.instantiateKeccakWasm();
 const mem = wasm.bytes;
 const pairBuffer = new Uint8Array(64);
 

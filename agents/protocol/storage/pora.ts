@@ -163,6 +163,9 @@ export interface PoraOutputParameters {
   readonly sealedData: Uint8Array;
 }
 
+// Module-level copies: imported bindings compile to property getters under CommonJS, too slow inside hot loops.
+const SEAL_BYTES = BYTES_PER_SEAL;
+const SEAL_WORDS = BYTES_PER_SEAL / 4;
 const poraInput = new Uint8Array(32 + 64 + 32 + BYTES_PER_SEAL);
 const mixed32 = new Uint32Array(poraInput.buffer, 128, BYTES_PER_SEAL / 4);
 
@@ -186,14 +189,14 @@ export function computePoraOutput({ sealOffset, padSeed, pad, sealedData }: Pora
   poraInput[31] = sealOffset & 0xff;
   poraInput.set(padSeed, 32);
   poraInput.fill(0, 96, 128);
-  const base = BYTES_PER_SEAL * (sealOffset % SEALS_PER_PAD);
+  const base = SEAL_BYTES * (sealOffset % SEALS_PER_PAD);
   if ((sealedData.byteOffset & 3) === 0 && ((pad.byteOffset + base) & 3) === 0) {
     // Word-wise XOR (4× fewer iterations) when both views are 4-byte aligned, which they are for our own buffers.
-    const s32 = new Uint32Array(sealedData.buffer, sealedData.byteOffset, BYTES_PER_SEAL / 4);
-    const p32 = new Uint32Array(pad.buffer, pad.byteOffset + base, BYTES_PER_SEAL / 4);
-    for (let i = 0; i < BYTES_PER_SEAL / 4; i++) mixed32[i] = s32[i] ^ p32[i];
+    const s32 = new Uint32Array(sealedData.buffer, sealedData.byteOffset, SEAL_WORDS);
+    const p32 = new Uint32Array(pad.buffer, pad.byteOffset + base, SEAL_WORDS);
+    for (let i = 0; i < SEAL_WORDS; i++) mixed32[i] = s32[i] ^ p32[i];
   } else {
-    for (let i = 0; i < BYTES_PER_SEAL; i++) poraInput[128 + i] = sealedData[i] ^ pad[base + i];
+    for (let i = 0; i < SEAL_BYTES; i++) poraInput[128 + i] = sealedData[i] ^ pad[base + i];
   }
   return new Uint8Array(createHash("blake2b512").update(poraInput).digest().subarray(0, 32));
 }
