@@ -133,3 +133,23 @@ describe("segment proofs", () => {
     );
   });
 });
+
+describe("computeFileMerkleStreaming with a failing pool", () => {
+  it("rejects with the pool's error while the source is still being read, leaving no unhandled rejection", async () => {
+    const failingPool: SegmentHashPool = {
+      size: 1,
+      hashSegment: () => Promise.reject(new HashPoolError("worker crashed")),
+      close: () => Promise.resolve(),
+    };
+    async function* slow(): AsyncGenerator<Uint8Array> {
+      yield new Uint8Array(262_144);
+      await new Promise((r) => setTimeout(r, 30));
+      yield new Uint8Array(262_144);
+      await new Promise((r) => setTimeout(r, 30));
+      yield new Uint8Array(10);
+    }
+    await expect(computeFileMerkleStreaming(slow(), { pool: failingPool, maxInFlight: 8 })).rejects.toThrow(
+      "worker crashed",
+    );
+  });
+});

@@ -38,19 +38,32 @@ export async function computeFileMerkleStreaming(
   let total = 0;
   let fullSegments = 0;
 
+  let failure: { readonly error: unknown } | undefined;
+
   async function flushFull(): Promise<void> {
     const index = fullSegments++;
     if (pool === undefined) {
       roots[index] = computeSectorsRoot(segment, 0, SECTORS_PER_SEGMENT);
       return;
     }
-    // hashSegment copies the bytes before its first await, so `segment` can be refilled right away.
-    const task: Promise<void> = pool.hashSegment(segment, SECTORS_PER_SEGMENT).then((root) => {
-      roots[index] = root;
-      inFlight.delete(task);
-    });
+    // hashSegment copies the bytes before its first await, so `segment` can be refilled right away. Failures are
+    // recorded at once (never left as an unhandled rejection while the source is being read) and rethrown below.
+    const task: Promise<void> = pool.hashSegment(segment, SECTORS_PER_SEGMENT).then(
+      (root) => {
+        roots[index] = root;
+        inFlight.delete(task);
+      },
+      (error: unknown) => {
+        failure ??= { error };
+        inFlight.delete(task);
+      },
+    );
     inFlight.add(task);
     if (inFlight.size >= maxInFlight) await Promise.race(inFlight);
+  }
+
+  function throwIfFailed(): void {
+    if (failure !== undefined) throw failure.error;
   }
 
   try {
@@ -63,17 +76,17 @@ export async function computeFileMerkleStreaming(
         filled += n;
         o += n;
         if (filled === BYTES_PER_SEGMENT) {
+          throwIfFailed();
           await flushFull();
           filled = 0;
         }
       }
     }
+  } finally {
+    // Tasks never reject (see flushFull), so this only waits for work in flight, also when the source failed.
     await Promise.all(inFlight);
-  } catch (e) {
-    // Let in-flight work settle so no rejection is left unhandled, then report the first error.
-    await Promise.allSettled(inFlight);
-    throw e;
   }
+  throwIfFailed();
 
   if (expectedSize !== undefined && expectedSize !== total) {
     throw new StorageProtocolError("Stream length differs from the expected size.", { expectedSize, received: total });
