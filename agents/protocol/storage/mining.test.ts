@@ -22,7 +22,7 @@ import {
   isPoraHit,
   type RecallRange,
 } from "./pora";
-import { seal, sealInPlace, unseal, unsealInPlace } from "./seal";
+import { seal, sealInPlace, sealLoadInPlace, unseal, unsealInPlace } from "./seal";
 import { computeSealProof, computeSealRoot, recoverSealMerkleRoot, verifySealProof } from "./sealProof";
 import { buildTestFlow } from "./testing/flow";
 import { kpattern } from "./testing/inputs";
@@ -127,6 +127,27 @@ describe("seal", () => {
     expect(seal(data, { ...params, startSector: 48n })).not.toEqual(base);
     expect(seal(data, { ...params, minerId: K("other") })).not.toEqual(base);
     expect(seal(data, { ...params, sealContextDigest: K("other") })).not.toEqual(base);
+  });
+
+  it("seals a whole load unit by unit, each with its own context, and unseals it back", () => {
+    const load = kpattern(64 * 4096);
+    const ctxOf = (i: bigint) => keccak256(uint256ToBytes(i));
+    const sealed = load.slice();
+    sealLoadInPlace(sealed, { minerId: v.minerId, startSector: 1024n, sealContextDigestOf: ctxOf });
+    for (const u of [0, 1, 63]) {
+      const startSector = 1024n + BigInt(16 * u);
+      const one = seal(load.subarray(4096 * u, 4096 * u + 4096), {
+        minerId: v.minerId,
+        sealContextDigest: ctxOf(startSector / 16n),
+        startSector,
+      });
+      expect(sealed.subarray(4096 * u, 4096 * u + 4096)).toEqual(one);
+    }
+    sealLoadInPlace(sealed, { minerId: v.minerId, startSector: 1024n, sealContextDigestOf: ctxOf }, "unseal");
+    expect(sealed).toEqual(load);
+    expect(() =>
+      sealLoadInPlace(new Uint8Array(100), { minerId: v.minerId, startSector: 0n, sealContextDigestOf: ctxOf }),
+    ).toThrow(InvalidSizeError);
   });
 
   it("rejects a unit that is not 4096 bytes and an unaligned position", () => {

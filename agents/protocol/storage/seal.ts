@@ -89,3 +89,43 @@ export function unseal(sealed: Uint8Array, params: SealParameters): Uint8Array {
   unsealInPlace(out, params);
   return out;
 }
+
+/** Inputs of {@link sealLoadInPlace}. */
+export interface SealLoadParameters {
+  readonly minerId: Uint8Array | Hex;
+  /** First sector of the buffer in the flow (a multiple of 16). */
+  readonly startSector: bigint;
+  /** Seal context of each seal, by seal index in the flow (`queryContextAtPosition(16·index + 15)`). */
+  readonly sealContextDigestOf: (sealIndex: bigint) => Uint8Array | Hex;
+}
+
+/**
+ * Seals (or unseals) consecutive 4 KiB units in place, e.g. a 256 KiB recall load, each with its own position and seal
+ * context.
+ *
+ * @param buffer - a whole number of seal units
+ * @param params - miner, first sector and the context lookup
+ * @param direction - "seal" (default) or "unseal"
+ * @throws InvalidSizeError if the buffer is not a multiple of 4096 bytes
+ */
+export function sealLoadInPlace(
+  buffer: Uint8Array,
+  params: SealLoadParameters,
+  direction: "seal" | "unseal" = "seal",
+): void {
+  if (buffer.length % BYTES_PER_SEAL !== 0) {
+    throw new InvalidSizeError({ what: "Sealed range", expected: "a multiple of 4096", received: buffer.length });
+  }
+  const firstSeal = params.startSector / 16n;
+  for (let u = 0; u < buffer.length / BYTES_PER_SEAL; u++) {
+    const sealIndex = firstSeal + BigInt(u);
+    const unit = buffer.subarray(u * BYTES_PER_SEAL, (u + 1) * BYTES_PER_SEAL);
+    const p = {
+      minerId: params.minerId,
+      sealContextDigest: params.sealContextDigestOf(sealIndex),
+      startSector: sealIndex * 16n,
+    };
+    if (direction === "seal") sealInPlace(unit, p);
+    else unsealInPlace(unit, p);
+  }
+}
