@@ -68,14 +68,22 @@ export function createSegmentHashPool({
 
   const workers: PoolWorker[] = Array.from({ length: size }, () => {
     const worker = spawnWorker();
+    // Idle workers do not keep the process alive; a worker is ref'd only while it has work.
+    worker.unref();
     let markReady: () => void = () => undefined;
-    const pw: PoolWorker = { worker, ready: new Promise<void>((r) => (markReady = r)), inFlight: 0 };
+    let failReady: (e: Error) => void = () => undefined;
+    const ready = new Promise<void>((resolve, reject) => {
+      markReady = resolve;
+      failReady = reject;
+    });
+    ready.catch(() => undefined); // observed through hashSegment; never an unhandled rejection
+    const pw: PoolWorker = { worker, ready, inFlight: 0 };
     worker.on("message", (msg: SegmentHashResponse | { ready: true }) => {
       if ("ready" in msg) {
         markReady();
         return;
       }
-      pw.inFlight--;
+      if (--pw.inFlight === 0) worker.unref();
       freeBuffers.push(msg.buffer);
       const p = pending.get(msg.id);
       pending.delete(msg.id);
@@ -83,9 +91,15 @@ export function createSegmentHashPool({
       if (msg.error !== undefined) p.reject(new HashPoolError("worker failed", { id: msg.id, message: msg.error }));
       else p.resolve(msg.root);
     });
-    worker.on("error", (e) => failAll(new HashPoolError("worker crashed", {}, e)));
+    worker.on("error", (e) => {
+      const err = new HashPoolError("worker crashed", {}, e);
+      failReady(err);
+      failAll(err);
+    });
     worker.on("exit", (code) => {
-      if (!closed) failAll(new HashPoolError("worker exited", { code }));
+      const err = new HashPoolError(closed ? "pool is closed" : "worker exited", { code });
+      failReady(err);
+      if (!closed) failAll(err);
     });
     return pw;
   });
@@ -117,7 +131,7 @@ export function createSegmentHashPool({
       new Uint8Array(buffer).set(data);
       let target = workers[0];
       for (const w of workers) if (w.inFlight < target.inFlight) target = w;
-      target.inFlight++;
+      if (target.inFlight++ === 0) target.worker.ref();
       await target.ready;
       if (closed || failure !== undefined) throw failure ?? new HashPoolError("pool is closed");
       const id = nextId++;
