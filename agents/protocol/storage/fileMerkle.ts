@@ -1,5 +1,5 @@
 import { BYTES_PER_SECTOR, SECTORS_PER_SEGMENT, SEGMENT_HEIGHT } from "./constants";
-import { IndexOutOfRangeError } from "./errors";
+import { IndexOutOfRangeError, InvalidSizeError } from "./errors";
 import { computeCompleteRoot, computeMerkleProof, computeMerkleRoot, verifyMerkleProof } from "./merkle";
 import { getFileLayout, type FileLayout } from "./padding";
 import { computeSectorsRoot } from "./sectors";
@@ -128,8 +128,15 @@ export function verifySegmentProof(root: Uint8Array, proof: SegmentProof): boole
  * @returns the segment root
  */
 export function computeSegmentRoot(data: Uint8Array, numSectors: number): Uint8Array {
-  if (numSectors < 1 || numSectors > SECTORS_PER_SEGMENT || data.length > numSectors * BYTES_PER_SECTOR) {
+  if (!Number.isInteger(numSectors) || numSectors < 1 || numSectors > SECTORS_PER_SEGMENT) {
     throw new IndexOutOfRangeError({ what: "Segment sector count", index: numSectors, limit: SECTORS_PER_SEGMENT });
+  }
+  if (data.length > numSectors * BYTES_PER_SECTOR) {
+    throw new InvalidSizeError({
+      what: "Segment data",
+      expected: `at most ${numSectors * BYTES_PER_SECTOR}`,
+      received: data.length,
+    });
   }
   return computeSectorsRoot(data, 0, numSectors);
 }

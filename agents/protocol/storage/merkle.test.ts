@@ -83,7 +83,8 @@ describe("segments", () => {
   it("rejects a bad segment index or size", () => {
     expect(() => computeSegmentProof(m.segmentRoots, 4)).toThrow(IndexOutOfRangeError);
     expect(() => computeSegmentProof(m.segmentRoots, -1)).toThrow(IndexOutOfRangeError);
-    expect(() => computeSegmentRoot(new Uint8Array(262_145), 1024)).toThrow(IndexOutOfRangeError);
+    expect(() => computeSegmentRoot(new Uint8Array(262_145), 1024)).toThrow(InvalidSizeError);
+    expect(() => computeSegmentRoot(new Uint8Array(10), 1025)).toThrow(IndexOutOfRangeError);
     expect(() => computeSegmentProof(m.segmentRoots, 7)).toThrow(
       expect.objectContaining({ details: expect.objectContaining({ index: 7, limit: 4 }) }),
     );
