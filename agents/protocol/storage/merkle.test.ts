@@ -11,6 +11,7 @@ import {
   verifyMerkleProof,
 } from "./merkle";
 import { kpattern } from "./testing/inputs";
+import { getSegmentSectors } from "./padding";
 
 const leaves = (n: number) => Array.from({ length: n }, (_, i) => keccak256(new Uint8Array([i & 0xff, i >> 8])));
 
@@ -75,7 +76,10 @@ describe("segments", () => {
   const m = computeFileMerkle(file);
 
   it("recomputes each uploaded segment's root from its bytes", () => {
-    const sectorsOfLast = m.layout.paddedSectors - 3 * 1024;
+    const sectorsOfLast = getSegmentSectors(m.layout, 3);
+    expect(sectorsOfLast).toBe(m.layout.paddedSectors - 3 * 1024);
+    expect(getSegmentSectors(m.layout, 0)).toBe(1024);
+    expect(() => getSegmentSectors(m.layout, 4)).toThrow(IndexOutOfRangeError);
     expect(computeSegmentRoot(file.subarray(0, 262_144), 1024)).toEqual(m.segmentRoots[0]);
     expect(computeSegmentRoot(file.subarray(3 * 262_144), sectorsOfLast)).toEqual(m.segmentRoots[3]);
   });

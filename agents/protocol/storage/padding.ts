@@ -1,5 +1,5 @@
 import { BYTES_PER_SECTOR, SECTORS_PER_SEGMENT } from "./constants";
-import { StorageProtocolError } from "./errors";
+import { IndexOutOfRangeError, StorageProtocolError } from "./errors";
 
 /** How a file of `size` bytes is laid out in sectors, the SDK's padding rule. */
 export interface FileLayout {
@@ -87,4 +87,19 @@ export function getFileLayout(size: number): FileLayout {
     numSegments: Math.ceil(paddedSectors / SECTORS_PER_SEGMENT),
     nodeHeights: splitNodeHeights(paddedSectors),
   };
+}
+
+/**
+ * Sectors segment `index` covers in the padded file: 1024, except a shorter last segment.
+ *
+ * @param layout - from {@link getFileLayout}
+ * @param index - segment index
+ * @returns sector count (the `numSectors` for `computeSegmentRoot`)
+ * @throws IndexOutOfRangeError for a bad segment index
+ */
+export function getSegmentSectors(layout: FileLayout, index: number): number {
+  if (!Number.isSafeInteger(index) || index < 0 || index >= layout.numSegments) {
+    throw new IndexOutOfRangeError({ what: "Segment", index, limit: layout.numSegments });
+  }
+  return Math.min(SECTORS_PER_SEGMENT, layout.paddedSectors - index * SECTORS_PER_SEGMENT);
 }
