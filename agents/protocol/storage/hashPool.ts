@@ -46,8 +46,9 @@ function spawnWorker(): Worker {
 }
 
 /**
- * Creates a pool of segment-hashing worker threads (one keccak WebAssembly instance per thread). Segment buffers travel to and from
- * the workers as transferred ArrayBuffers and are recycled, so a streaming caller allocates only `~2 × size` buffers.
+ * Creates a pool of segment-hashing worker threads (one keccak WebAssembly instance per thread). Segment buffers
+ * travel to and from the workers as transferred ArrayBuffers and are recycled, so a streaming caller allocates only
+ * about `maxInFlight` buffers. Idle workers are unref'd: a forgotten `close()` does not keep the process alive.
  *
  * @param parameters - pool size
  * @returns the pool; call `close()` when done
