@@ -17,6 +17,7 @@ import {
   computeRecallLoad,
   computeRecallPosition,
   computeScratchpad,
+  checkRecallRange,
   createUnshardedRange,
   findPoraHits,
   isPoraHit,
@@ -190,6 +191,40 @@ describe("PoRA helpers", () => {
   it("bounds the seal offset to one load", () => {
     expect(() => computeRecallPosition(0n, 64)).toThrow(MiningInputError);
     expect(() => computeRecallPosition(0n, -1)).toThrow(MiningInputError);
+  });
+
+  it("applies RecallRange.check", () => {
+    const flowLength = (1n << 25n) + 5000n;
+    const ok = createUnshardedRange(flowLength);
+    expect(() => checkRecallRange({ range: ok, flowLength, maxShards: 1n })).not.toThrow();
+    const reason = (range: RecallRange, maxShards = 4n) => {
+      try {
+        checkRecallRange({ range, flowLength, maxShards });
+        return "ok";
+      } catch (e) {
+        expect(e).toBeInstanceOf(MiningInputError);
+        return (e as MiningInputError).shortMessage;
+      }
+    };
+    expect(reason({ ...ok, startPosition: 1024n, mineLength: ok.mineLength - 1024n })).toContain("pricing chunk");
+    expect(reason({ ...ok, mineLength: ok.mineLength + 1024n })).toContain("whole loads");
+    expect(reason({ ...ok, mineLength: ok.mineLength - 1024n })).toContain("full allowed length");
+    const twoShards = { ...ok, shardMask: U64_MAX ^ 1n };
+    expect(reason(twoShards)).toBe("ok");
+    expect(reason({ ...twoShards, shardId: 2n })).toContain("overlaps");
+    expect(reason(twoShards, 1n)).toContain("too many shards");
+    const huge = 1n << 37n;
+    expect(reason({ startPosition: 0n, mineLength: huge, shardId: 0n, shardMask: U64_MAX }, 1n)).toContain(
+      "whole loads",
+    );
+    const bigFlow = (1n << 36n) + 1024n;
+    expect(() =>
+      checkRecallRange({
+        range: { startPosition: 0n, mineLength: 1n << 36n, shardId: 0n, shardMask: U64_MAX },
+        flowLength: bigFlow,
+        maxShards: 1n,
+      }),
+    ).toThrow("mining cap");
   });
 
   it("covers whole loads of the flow when unsharded", () => {

@@ -7,6 +7,7 @@ import {
   SEALS_PER_LOAD,
   SEALS_PER_PAD,
   SECTORS_PER_LOAD,
+  SECTORS_PER_PRICE,
   SECTORS_PER_SEAL,
 } from "./constants";
 import { InvalidSizeError, MiningInputError } from "./errors";
@@ -263,4 +264,42 @@ export function findPoraHits(args: {
     if (isPoraHit(poraOutput, args.threshold)) hits.push({ sealOffset: s, poraOutput });
   }
   return hits;
+}
+
+/**
+ * The Mine contract's recall range rules (`RecallRange.check`): whole loads only (`maxLen = floor(flowLength/1024)·1024`),
+ * a start aligned to a pricing chunk (2^25 sectors), `start + mineLength ≤ maxLen`, `mineLength ≤ 8 TiB × numShards`,
+ * the miner covering the full allowed length (`mineLength ≥ min(maxLen, 8 TiB × numShards)`), `shardId & shardMask == 0`
+ * and `numShards ≤ maxShards`.
+ *
+ * @param args - the range, the context's flow length and the Mine's `maxShards`
+ * @throws MiningInputError naming the broken rule
+ */
+export function checkRecallRange({
+  range,
+  flowLength,
+  maxShards,
+}: {
+  readonly range: RecallRange;
+  readonly flowLength: bigint;
+  readonly maxShards: bigint;
+}): void {
+  const maxLen = (flowLength / BigInt(SECTORS_PER_LOAD)) * BigInt(SECTORS_PER_LOAD);
+  const numShards = computeNumShards(range.shardMask);
+  const cap = MAX_MINING_LENGTH * numShards;
+  const details = { startPosition: range.startPosition, mineLength: range.mineLength, maxLength: maxLen };
+  if (range.startPosition % SECTORS_PER_PRICE !== 0n)
+    throw new MiningInputError("start is not aligned to a pricing chunk", details);
+  if (range.startPosition + range.mineLength > maxLen)
+    throw new MiningInputError("range exceeds the flow's whole loads", details);
+  if (range.mineLength > cap)
+    throw new MiningInputError("range exceeds the mining cap for its shards", { ...details, cap });
+  if (range.mineLength < (maxLen < cap ? maxLen : cap))
+    throw new MiningInputError("range does not cover the full allowed length", { ...details, cap });
+  if ((range.shardId & range.shardMask) !== 0n)
+    throw new MiningInputError("shard id overlaps the shard mask", {
+      shardId: range.shardId,
+      shardMask: range.shardMask,
+    });
+  if (numShards > maxShards) throw new MiningInputError("too many shards", { numShards, maxShards });
 }
