@@ -1,0 +1,99 @@
+import { keccak_256 } from "@noble/hashes/sha3.js";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { toHex } from "./bytes";
+import { EMPTY_HASH, EMPTY_SECTOR_HASH } from "./constants";
+import {
+  hashPair,
+  keccak256,
+  keccak256Into,
+  keccakPairsInPlace,
+  keccakScratchpad,
+  keccakSealChain,
+  keccakSectorsInto,
+} from "./keccak";
+
+// @noble/hashes is the independent reference for every fast path of the WebAssembly keccak.
+const ref = (b: Uint8Array) => keccak_256(b);
+
+describe("keccak256 (WebAssembly)", () => {
+  it("matches known digests", () => {
+    expect(toHex(keccak256(new Uint8Array()))).toBe(EMPTY_HASH);
+    expect(toHex(keccak256(new Uint8Array(256)))).toBe(EMPTY_SECTOR_HASH);
+    expect(toHex(keccak256(new TextEncoder().encode("abc")))).toBe(
+      "0x4e03657aea45a94fc7d47ba826c8d667c0d1e6e33a64a036ec44f58fa12d6c45",
+    );
+  });
+
+  it("matches @noble/hashes for any length around the rate boundaries", () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 0, maxLength: 700 }), (data) => {
+        expect(keccak256(data)).toEqual(ref(data));
+      }),
+      { numRuns: 200 },
+    );
+    for (const n of [135, 136, 137, 271, 272, 273]) {
+      const d = new Uint8Array(n).map((_, i) => i * 31);
+      expect(keccak256(d), `n=${n}`).toEqual(ref(d));
+    }
+  });
+
+  it("hashes inputs larger than the module's work area and sub-ranges", () => {
+    const big = new Uint8Array(700_001).map((_, i) => (i * 7) ^ (i >>> 8));
+    expect(keccak256(big)).toEqual(ref(big));
+    const out = new Uint8Array(40);
+    keccak256Into(big, 1000, 5000, out, 8);
+    expect(out.subarray(8)).toEqual(ref(big.subarray(1000, 5000)));
+  });
+
+  it("hashes sectors in batches, zero-padding past the end", () => {
+    const n = 2100;
+    const data = new Uint8Array(n * 256 - 300).map((_, i) => i * 13);
+    const out = new Uint8Array(32 * n);
+    keccakSectorsInto(data, 0, n, out);
+    for (const s of [0, 1, 1023, 1024, 1025, 2098, 2099]) {
+      const sector = new Uint8Array(256);
+      sector.set(data.subarray(256 * s, Math.min(data.length, 256 * s + 256)));
+      expect(out.subarray(32 * s, 32 * s + 32), `sector ${s}`).toEqual(ref(sector));
+    }
+  });
+
+  it("reduces merkle pairs in place across batches", () => {
+    const pairs = 1500;
+    const flat = new Uint8Array(64 * pairs).map((_, i) => i * 3 + 1);
+    const expected = Array.from({ length: pairs }, (_, i) => ref(flat.slice(64 * i, 64 * i + 64)));
+    keccakPairsInPlace(flat, pairs);
+    for (let i = 0; i < pairs; i++) expect(flat.subarray(32 * i, 32 * i + 32)).toEqual(expected[i]);
+    expect(hashPair(expected[0], expected[1])).toEqual(ref(new Uint8Array([...expected[0], ...expected[1]])));
+  });
+
+  it("runs the seal chain both ways like a word-by-word reference", () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 4096, maxLength: 4096 }), (unit) => {
+        const expected = unit.slice();
+        for (let i = 1; i < 128; i++) {
+          const h = ref(expected.subarray(32 * (i - 1), 32 * i));
+          for (let b = 0; b < 32; b++) expected[32 * i + b] ^= h[b];
+        }
+        const sealed = unit.slice();
+        keccakSealChain(sealed, "seal");
+        expect(sealed).toEqual(expected);
+        keccakSealChain(sealed, "unseal");
+        expect(sealed).toEqual(unit);
+      }),
+      { numRuns: 20 },
+    );
+  });
+
+  it("builds the scratchpad like a step-by-step reference", () => {
+    const seed = new Uint8Array(64).map((_, i) => i);
+    const pad = new Uint8Array(16384);
+    keccakScratchpad(seed, pad);
+    const d = seed.slice();
+    for (let c = 0; c < 256; c++) {
+      d.set(ref(d), 0);
+      d.set(ref(d), 32);
+      expect(pad.subarray(64 * c, 64 * c + 64), `cell ${c}`).toEqual(d);
+    }
+  });
+});
