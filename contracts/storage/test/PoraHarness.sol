@@ -10,7 +10,7 @@ contract PoraHarness {
     /// @notice BLAKE2b-512 of `input`.
     /// @param input The message.
     /// @return The 64-byte digest.
-    function blake2b(bytes memory input) external view returns (bytes memory) {
+    function blake2b(bytes calldata input) external view returns (bytes memory) {
         (bytes32 h0, bytes32 h1) = Blake2b.hash(input);
         return abi.encodePacked(h0, h1);
     }
@@ -41,7 +41,7 @@ contract PoraHarness {
         bytes32 subtaskDigest,
         bytes32 range,
         uint256 sealOffset,
-        bytes32[128] memory sealedWords
+        bytes32[128] calldata sealedWords
     ) external view returns (bytes memory seed, bytes32 recallSeed, bytes32 output) {
         (bytes32 s0, bytes32 s1) = PoraLib.padSeed(minerId, nonce, subtaskDigest, range);
         bytes32[128] memory mixed;
@@ -61,7 +61,7 @@ contract PoraHarness {
         bytes32 minerId,
         bytes32 sealContextDigest,
         uint256 startSector,
-        bytes32[128] memory sealedWords
+        bytes32[128] calldata sealedWords
     ) external pure returns (bytes32[128] memory data, bytes32 root) {
         data = PoraLib.unseal(minerId, sealContextDigest, startSector, sealedWords);
         root = PoraLib.sealRoot(data);
