@@ -35,6 +35,8 @@ interface Placed {
   start: bigint;
   height: number;
   root: string;
+  /** The node's 2^height sectors, when known (needed for proofs that start inside the node). */
+  sectors?: Uint8Array[];
 }
 
 /**
@@ -51,7 +53,7 @@ export class FlowTreeModel {
   }
 
   /** Inserts a submission's nodes with 0G's alignment rules; returns the start index and padding. */
-  insert(heights: number[], roots: string[]): { startIndex: bigint; before: bigint } {
+  insert(heights: number[], roots: string[], nodeSectors?: Uint8Array[][]): { startIndex: bigint; before: bigint } {
     const before = this.length;
     const sectors = heights.reduce((a, h) => a + (1n << BigInt(h)), 0n);
     const start = FlowTreeModel.nextAlign(before, heights[0]);
@@ -62,10 +64,19 @@ export class FlowTreeModel {
     heights.forEach((h, i) => {
       const s = FlowTreeModel.nextAlign(this.length, h);
       if (startIndex < 0n) startIndex = s;
-      this.placed.push({ start: s, height: h, root: roots[i] });
+      this.placed.push({ start: s, height: h, root: roots[i], sectors: nodeSectors?.[i] });
       this.length = s + (1n << BigInt(h));
     });
     return { startIndex, before };
+  }
+
+  /** Sector contents at a position (zero sectors where nothing known was placed). */
+  sectorAt(pos: bigint): Uint8Array {
+    for (const p of this.placed) {
+      if (p.sectors && p.start <= pos && pos < p.start + (1n << BigInt(p.height)))
+        return p.sectors[Number(pos - p.start)];
+    }
+    return new Uint8Array(256);
   }
 
   height(): number {
@@ -94,6 +105,12 @@ export class FlowTreeModel {
     const end = start + (1n << BigInt(h));
     for (const p of this.placed) {
       if (p.start === start && p.height === h) return p.root;
+      const pEnd = p.start + (1n << BigInt(p.height));
+      if (p.start <= start && end <= pEnd && p.height > h) {
+        if (!p.sectors) throw new Error(`sectors of the node at ${p.start} are unknown`);
+        const from = Number(start - p.start);
+        return subtreeRoot(p.sectors.slice(from, from + (1 << h)), h);
+      }
     }
     const overlaps = this.placed.some((p) => p.start < end && p.start + (1n << BigInt(p.height)) > start);
     if (!overlaps) return zeros(h);
