@@ -7,7 +7,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import hre from "hardhat";
-import { keccak256, toUtf8Bytes, type ContractTransactionResponse } from "ethers";
+import { getBytes, keccak256, toUtf8Bytes, type ContractTransactionResponse } from "ethers";
 import { buildAnswer, minedWorld, SUBMIT_NEW } from "../test/contracts/storage/helpers/mineFixture";
 
 interface Row {
@@ -63,11 +63,25 @@ async function main(): Promise<void> {
   const m = await minedWorld();
   await hre.network.provider.send("evm_increaseTime", [100]);
   const { answer } = await buildAnswer(m);
-  const mineGas = await gasOf(m.mine.submit(answer));
+  const mineTx = m.mine.submit(answer);
+  const data = getBytes((await mineTx).data);
+  const zeros = data.filter((b) => b === 0).length;
+  const standard = 21000 + 4 * zeros + 16 * (data.length - zeros);
+  const floor = 21000 + 10 * (zeros + 4 * (data.length - zeros));
+  const mineGas = await gasOf(mineTx);
   rows.push({
     operation: "Mine.submit (valid answer, seal + proof on)",
     gasUsed: mineGas,
-    note: `proof length ${(answer.merkleProof as string[]).length}; includes Flow.makeContextWithResult and Reward.claimMineReward`,
+    note:
+      `first answer of the epoch; proof length ${(answer.merkleProof as string[]).length}; ` +
+      `calldata ${data.length} B: intrinsic ${standard}, EIP-7623 floor ${floor}; ` +
+      `execution ≈ ${mineGas - standard}`,
+  });
+  const second = await buildAnswer(m, { nonceSeed: 777 });
+  rows.push({
+    operation: "Mine.submit (second answer in the epoch)",
+    gasUsed: await gasOf(m.mine.submit(second.answer)),
+    note: "steady state: counters and payee slot already warm/non-zero",
   });
   const withdrawGas = await gasOf(m.reward.withdrawPayments(m.beneficiary.address));
   rows.push({ operation: "Reward.withdrawPayments", gasUsed: withdrawGas, note: "pull payment to the beneficiary" });
