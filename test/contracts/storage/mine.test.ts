@@ -14,7 +14,7 @@ import {
   type World,
 } from "./helpers/mineFixture";
 import { subtreeRoot } from "./helpers/flowTree";
-import { sealWords } from "./helpers/pora";
+import { recall, sealWords } from "./helpers/pora";
 import type { Mine } from "../../../typechain";
 import type { WorkerContextStructOutput } from "../../../typechain/contracts/storage/Mine";
 
@@ -29,6 +29,7 @@ const fixedWorld = () => minedWorld({ mineSettings: 4n });
 const hardWorld = () => minedWorld({ difficulty: 4n });
 const subtaskWorld = () => minedWorld({ nSubtasks: 2n, subtaskInterval: 15n, targetMineBlocks: 10n });
 const freshLayer = () => deployWithIgnition();
+const longWindowWorld = () => minedWorld({ blocksPerEpoch: 400n, targetMineBlocks: 300n });
 
 /** eth_call from 0x…0A, as the storage node's miner does. */
 async function workerCall(mine: Mine, fn: "computeWorkerContext" | "canSubmit", args: unknown[] = []) {
@@ -302,6 +303,18 @@ describe("Mine", function () {
       await expect(w.mine.submit(answer))
         .to.be.revertedWithCustomError(w.mine, "MineBeforeSubtask")
         .withArgs(ctx.mineStart + 15n, (b: bigint) => b <= ctx.mineStart + 15n);
+    });
+
+    it("MineSubtaskHashUnavailable when the subtask start is out of BLOCKHASH reach (no EIP-2935 on Hardhat)", async function () {
+      const w = await loadFixture(longWindowWorld);
+      const { answer } = await buildAnswer(w);
+      const ctx = await w.flow.getContext();
+      await mineUpTo(ctx.mineStart + 260n);
+      await expect(w.mine.submit(answer))
+        .to.be.revertedWithCustomError(w.mine, "MineSubtaskHashUnavailable")
+        .withArgs(ctx.mineStart);
+      const wc = (await workerCall(w.mine, "computeWorkerContext", [w.minerId])) as WorkerContextStructOutput;
+      expect(wc.poraTarget).to.equal(0n);
     });
 
     it("MineRangeNotAligned", async function () {
@@ -614,6 +627,26 @@ describe("Mine", function () {
         const { answer } = await buildAnswer(w, { range, nonceSeed: 300 * i });
         await expect(w.mine.submit(answer)).to.emit(w.mine, "NewSubmission");
       }
+      // Two shards over 3 loads: shard 1 can be sent to load 3, which does not exist (0G accepted offset = loads).
+      const sharded = { ...range, shardId: 1n, shardMask: FULL_MASK - 1n };
+      const { digest } = await subtaskDigestFor(w, w.minerId);
+      let nonce = 0;
+      while (recall(w.minerId, ethers.zeroPadValue(ethers.toBeHex(nonce), 32), digest, sharded).chunkOffset !== 3n)
+        nonce++;
+      const answer = {
+        contextDigest: (await w.flow.getContext()).digest,
+        nonce: ethers.zeroPadValue(ethers.toBeHex(nonce), 32),
+        minerId: w.minerId,
+        range: sharded,
+        recallPosition: 3072n + 16n,
+        sealOffset: 1n,
+        sealedContextDigest: (await w.flow.queryContextAtPosition.staticCall(1024n)).digest,
+        sealedData: Array(128).fill(ethers.ZeroHash),
+        merkleProof: [],
+      };
+      await expect(w.mine.pora(answer, digest))
+        .to.be.revertedWithCustomError(w.mine, "MineRecallOutOfRange")
+        .withArgs(3n, 3n);
     });
   });
 });

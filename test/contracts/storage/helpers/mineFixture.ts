@@ -23,6 +23,7 @@ export interface MineParamsOverride {
   targetMineBlocks?: bigint;
   maxShards?: bigint;
   mineSettings?: bigint;
+  blocksPerEpoch?: bigint;
 }
 
 /** Deploys the storage layer through the Ignition module with fast test parameters. */
@@ -33,7 +34,7 @@ export async function deployWithIgnition(over: MineParamsOverride = {}) {
       Storage: {
         treasury: treasury.address,
         pricePerSector: 1000n,
-        blocksPerEpoch: BLOCKS_PER_EPOCH,
+        blocksPerEpoch: over.blocksPerEpoch ?? BLOCKS_PER_EPOCH,
         sectorsPerChunk: CHUNK_SECTORS,
         releaseSeconds: RELEASE_SECONDS,
         difficulty: over.difficulty ?? 1n,
@@ -85,7 +86,7 @@ export async function minedWorld(over: MineParamsOverride = {}) {
   const log = receipt!.logs.map((l) => c.mine.interface.parseLog(l)).find((l) => l?.name === "NewMinerId");
   const minerId = log!.args[0] as string;
   const first = await c.flow.firstBlock();
-  await mineUpTo(first + BLOCKS_PER_EPOCH + 1n);
+  await mineUpTo(first + (over.blocksPerEpoch ?? BLOCKS_PER_EPOCH) + 1n);
   await c.flow.makeContext();
   return { admin, miner, beneficiary, treasury, other, ...c, model, minerId, sectors };
 }
