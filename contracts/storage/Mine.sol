@@ -496,10 +496,9 @@ contract Mine is IMine, AccessControlEnumerableUpgradeable, PausableUpgradeable,
     function _checkData(MineStorage storage $, PoraAnswer calldata answer, bytes32 flowRoot) private view {
         uint256 settings = $.settings;
         if (settings & NO_DATA_PROOF != 0) return;
-        bytes32[128] memory data = answer.sealedData;
-        if (settings & NO_DATA_SEAL == 0) {
-            data = PoraLib.unseal(answer.minerId, answer.sealedContextDigest, answer.recallPosition, data);
-        }
+        bytes32[128] memory data = settings & NO_DATA_SEAL == 0
+            ? PoraLib.unseal(answer.minerId, answer.sealedContextDigest, answer.recallPosition, answer.sealedData)
+            : PoraLib.copy(answer.sealedData);
         bytes32 recovered = PoraLib.recoverRoot(
             PoraLib.sealRoot(data),
             answer.recallPosition / ZgsSpec.SECTORS_PER_SEAL,
@@ -518,7 +517,7 @@ contract Mine is IMine, AccessControlEnumerableUpgradeable, PausableUpgradeable,
             subtaskDigest,
             PoraLib.rangeDigest(range.startPosition, range.mineLength, range.shardId, range.shardMask)
         );
-        (bytes32[128] memory mixed, bytes32 recallSeed) = PoraLib.mix(s0, s1, answer.sealOffset, answer.sealedData);
+        (bytes memory input, bytes32 recallSeed) = PoraLib.mix(s0, s1, answer.sealOffset, answer.sealedData);
         uint256 loads = range.mineLength / ZgsSpec.SECTORS_PER_LOAD;
         if (loads == 0) revert MineRangeTooShort(range.mineLength, ZgsSpec.SECTORS_PER_LOAD);
         uint256 chunkOffset = (uint256(uint64(uint256(recallSeed) % loads)) & range.shardMask) | range.shardId;
@@ -529,7 +528,7 @@ contract Mine is IMine, AccessControlEnumerableUpgradeable, PausableUpgradeable,
             answer.sealOffset *
             ZgsSpec.SECTORS_PER_SEAL;
         if (expected != answer.recallPosition) revert MineRecallPositionMismatch(expected, answer.recallPosition);
-        return PoraLib.poraHash(answer.sealOffset, s0, s1, mixed);
+        return PoraLib.poraHash(input);
     }
 
     /// @dev target / scale, where scale = min(flowLength, 8 TiB) / min(flowLength / shards, 8 TiB) in 64.64 fixed point.

@@ -34,17 +34,21 @@ library Blake2b {
                 let last := iszero(gt(n, 128))
                 if iszero(last) { n := 128 }
                 let m := add(buf, 68)
-                mstore(m, 0)
-                mstore(add(m, 32), 0)
-                mstore(add(m, 64), 0)
-                mstore(add(m, 96), 0)
+                if last {
+                    // A short final block is zero-padded.
+                    mstore(m, 0)
+                    mstore(add(m, 32), 0)
+                    mstore(add(m, 64), 0)
+                    mstore(add(m, 96), 0)
+                }
                 mcopy(m, add(data, offset), n)
                 offset := add(offset, n)
-                let t := add(buf, 196)
-                mstore(t, 0) // clears t (16 bytes) and f
-                for { let i := 0 } lt(i, 8) { i := add(i, 1) } {
-                    mstore8(add(t, i), and(shr(mul(8, i), offset), 0xff))
-                }
+                // t = offset as a 128-bit little-endian counter: byte-reverse the low 64 bits.
+                let v := offset
+                v := or(shr(8, and(v, 0xFF00FF00FF00FF00)), shl(8, and(v, 0x00FF00FF00FF00FF)))
+                v := or(shr(16, and(v, 0xFFFF0000FFFF0000)), shl(16, and(v, 0x0000FFFF0000FFFF)))
+                v := or(shr(32, and(v, 0xFFFFFFFF00000000)), shl(32, and(v, 0x00000000FFFFFFFF)))
+                mstore(add(buf, 196), shl(192, v)) // t low 8 bytes, t high 8 bytes = 0, f = 0
                 mstore8(add(buf, 212), last)
                 if iszero(staticcall(gas(), 0x09, buf, 213, add(buf, 4), 64)) {
                     ok := 0

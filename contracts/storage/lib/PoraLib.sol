@@ -2,7 +2,6 @@
 pragma solidity ^0.8.24;
 
 import {Blake2b} from "./Blake2b.sol";
-import {ZgsSpec} from "./ZgsSpec.sol";
 
 /// @title PoraLib
 /// @notice Byte-exact PoRA primitives of 0G's mine version 1: range digest, scratchpad, mixing, PoRA hash,
@@ -44,64 +43,75 @@ library PoraLib {
         return Blake2b.hash(abi.encodePacked(minerId, nonce, subtaskDigest, range));
     }
 
+    /// @notice Bytes hashed for the PoRA output: uint256 sealOffset (32) ‖ padSeed (64) ‖ 0^32 ‖ mixed (4096).
+    uint256 internal constant PORA_INPUT_BYTES = 4224;
+
     /// @notice Runs the 256-step keccak scratchpad from the seed, XORs the 64 steps of pad slice
-    /// `sealOffset % 4` into the sealedWords words, and returns them with the recall seed.
+    /// `sealOffset % 4` into the sealed words, and returns the PoRA hash input together with the recall seed.
     /// @dev Step: d0 = K(d0 ‖ d1), then d1 = K(d0 ‖ d1) (the second hash sees the new d0). Word 2i of the seal is
-    /// mixed with d0 of step 64·slice + i, word 2i + 1 with its d1.
+    /// mixed with d0 of step 64·slice + i, word 2i + 1 with its d1. Written in assembly: the Solidity version
+    /// spent about 90k gas on bounds checks and array indexing.
     /// @param s0 Seed bytes 0..31.
     /// @param s1 Seed bytes 32..63.
     /// @param sealOffset Seal index inside the load.
     /// @param sealedWords The 128 sealed words.
-    /// @return mixed The mixed words.
+    /// @return input uint256(sealOffset) ‖ s0 ‖ s1 ‖ 0^32 ‖ mixed, ready for {poraHash}.
     /// @return recallSeed keccak256 of the final scratchpad state.
     function mix(
         bytes32 s0,
         bytes32 s1,
         uint256 sealOffset,
-        bytes32[128] memory sealedWords
-    ) internal pure returns (bytes32[128] memory mixed, bytes32 recallSeed) {
+        bytes32[128] calldata sealedWords
+    ) internal pure returns (bytes memory input, bytes32 recallSeed) {
         uint256 lo = (sealOffset % 4) * STEPS_PER_SEAL;
-        uint256 hi = lo + STEPS_PER_SEAL;
-        bytes32 d0 = s0;
-        bytes32 d1 = s1;
-        for (uint256 c = 0; c < PAD_STEPS; ++c) {
-            assembly ("memory-safe") {
+        input = new bytes(PORA_INPUT_BYTES);
+        assembly ("memory-safe") {
+            let body := add(input, 32)
+            mstore(body, sealOffset)
+            mstore(add(body, 32), s0)
+            mstore(add(body, 64), s1)
+            mstore(add(body, 96), 0)
+            let dst := add(body, 128)
+            let d0 := s0
+            let d1 := s1
+            for { let c := 0 } lt(c, lo) { c := add(c, 1) } {
                 mstore(0x00, d0)
                 mstore(0x20, d1)
                 d0 := keccak256(0x00, 0x40)
                 mstore(0x00, d0)
                 d1 := keccak256(0x00, 0x40)
             }
-            if (c >= lo && c < hi) {
-                uint256 j = 2 * (c - lo);
-                mixed[j] = sealedWords[j] ^ d0;
-                mixed[j + 1] = sealedWords[j + 1] ^ d1;
+            for { let off := 0 } lt(off, 4096) { off := add(off, 64) } {
+                mstore(0x00, d0)
+                mstore(0x20, d1)
+                d0 := keccak256(0x00, 0x40)
+                mstore(0x00, d0)
+                d1 := keccak256(0x00, 0x40)
+                mstore(add(dst, off), xor(calldataload(add(sealedWords, off)), d0))
+                mstore(add(dst, add(off, 32)), xor(calldataload(add(sealedWords, add(off, 32))), d1))
             }
-        }
-        assembly ("memory-safe") {
+            for { let c := add(lo, 64) } lt(c, 256) { c := add(c, 1) } {
+                mstore(0x00, d0)
+                mstore(0x20, d1)
+                d0 := keccak256(0x00, 0x40)
+                mstore(0x00, d0)
+                d1 := keccak256(0x00, 0x40)
+            }
             mstore(0x00, d0)
             mstore(0x20, d1)
             recallSeed := keccak256(0x00, 0x40)
         }
     }
 
-    /// @notice poraOutput = first 32 bytes of BLAKE2b-512(uint256 sealOffset ‖ padSeed ‖ 0^32 ‖ mixed).
-    /// @param sealOffset Seal index inside the load.
-    /// @param s0 Seed bytes 0..31.
-    /// @param s1 Seed bytes 32..63.
-    /// @param mixed The mixed words.
+    /// @notice poraOutput = first 32 bytes of BLAKE2b-512 of the input built by {mix}.
+    /// @param input The 4224-byte PoRA hash input.
     /// @return output The PoRA output compared with the target.
-    function poraHash(
-        uint256 sealOffset,
-        bytes32 s0,
-        bytes32 s1,
-        bytes32[128] memory mixed
-    ) internal view returns (bytes32 output) {
-        (output, ) = Blake2b.hash(abi.encodePacked(sealOffset, s0, s1, bytes32(0), mixed));
+    function poraHash(bytes memory input) internal view returns (bytes32 output) {
+        (output, ) = Blake2b.hash(input);
     }
 
-    /// @notice Inverts the per-miner seal: data[0] = sealedWords[0] ^ K(minerId ‖ sealContext ‖ startSector),
-    /// data[i] = sealedWords[i] ^ K(sealedWords[i − 1]).
+    /// @notice Inverts the per-miner seal: data[0] = sealed[0] ^ K(minerId ‖ sealContext ‖ startSector),
+    /// data[i] = sealed[i] ^ K(sealed[i − 1]).
     /// @param minerId The miner id.
     /// @param sealContextDigest Context digest of the epoch range holding the seal.
     /// @param startSector The seal's first sector (the recall position).
@@ -111,17 +121,24 @@ library PoraLib {
         bytes32 minerId,
         bytes32 sealContextDigest,
         uint256 startSector,
-        bytes32[128] memory sealedWords
+        bytes32[128] calldata sealedWords
     ) internal pure returns (bytes32[128] memory data) {
-        data[0] = sealedWords[0] ^ keccak256(abi.encode(minerId, sealContextDigest, startSector));
-        for (uint256 i = 1; i < ZgsSpec.UNITS_PER_SEAL; ++i) {
-            bytes32 prev = sealedWords[i - 1];
-            bytes32 mask;
-            assembly ("memory-safe") {
-                mstore(0x00, prev)
-                mask := keccak256(0x00, 0x20)
+        bytes32 mask0 = keccak256(abi.encode(minerId, sealContextDigest, startSector));
+        assembly ("memory-safe") {
+            mstore(data, xor(calldataload(sealedWords), mask0))
+            for { let off := 32 } lt(off, 4096) { off := add(off, 32) } {
+                mstore(0x00, calldataload(add(sealedWords, sub(off, 32))))
+                mstore(add(data, off), xor(calldataload(add(sealedWords, off)), keccak256(0x00, 0x20)))
             }
-            data[i] = sealedWords[i] ^ mask;
+        }
+    }
+
+    /// @notice Copies the 128 words from calldata to memory (for unsealed mode).
+    /// @param words The words.
+    /// @return out The copy.
+    function copy(bytes32[128] calldata words) internal pure returns (bytes32[128] memory out) {
+        assembly ("memory-safe") {
+            calldatacopy(out, words, 4096)
         }
     }
 

@@ -44,9 +44,9 @@ contract PoraHarness {
         bytes32[128] calldata sealedWords
     ) external view returns (bytes memory seed, bytes32 recallSeed, bytes32 output) {
         (bytes32 s0, bytes32 s1) = PoraLib.padSeed(minerId, nonce, subtaskDigest, range);
-        bytes32[128] memory mixed;
-        (mixed, recallSeed) = PoraLib.mix(s0, s1, sealOffset, sealedWords);
-        output = PoraLib.poraHash(sealOffset, s0, s1, mixed);
+        bytes memory input;
+        (input, recallSeed) = PoraLib.mix(s0, s1, sealOffset, sealedWords);
+        output = PoraLib.poraHash(input);
         seed = abi.encodePacked(s0, s1);
     }
 
