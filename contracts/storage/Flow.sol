@@ -82,7 +82,7 @@ contract Flow is
     /// @param admin Receives DEFAULT_ADMIN_ROLE and PAUSER_ROLE.
     /// @param market_ The Market (must grant this Flow its FLOW_ROLE).
     /// @param blocksPerEpoch_ Epoch length in blocks (> 0).
-    /// @param firstBlock_ Launch block; 0 means the current block.
+    /// @param firstBlock_ Launch block: 0 means the current block; otherwise not in the past.
     function initialize(
         address admin,
         address market_,
@@ -90,6 +90,8 @@ contract Flow is
         uint256 firstBlock_
     ) external initializer {
         if (admin == address(0) || market_ == address(0) || blocksPerEpoch_ == 0) revert FlowInvalidParameter();
+        // A launch block in the past would make the first call replay every epoch since then in one transaction.
+        if (firstBlock_ != 0 && firstBlock_ < block.number) revert FlowInvalidParameter();
         __AccessControlEnumerable_init();
         __Pausable_init();
         _grantRole(DEFAULT_ADMIN_ROLE, admin);

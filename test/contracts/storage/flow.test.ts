@@ -81,6 +81,7 @@ describe("Flow", function () {
         [ZeroAddress, await market.getAddress(), 10, 0],
         [admin.address, ZeroAddress, 10, 0],
         [admin.address, await market.getAddress(), 0, 0],
+        [admin.address, await market.getAddress(), 10, 1],
       ]) {
         await expect(
           proxy.deploy(await impl.getAddress(), factory.interface.encodeFunctionData("initialize", args)),
