@@ -49,6 +49,17 @@ contract Reward is
         uint256 chunkCount;
         mapping(uint256 pricingIndex => ChunkReward pool) rewards;
         mapping(address payee => uint256 amount) payments;
+        Run[] runs;
+    }
+
+    /// @dev Chunks fully covered by one fill (all but its first and last chunk) share one record: same amount,
+    /// same release start. A chunk's pool is materialised from its run on first use, so a fill costs O(1) storage
+    /// writes however many chunks it spans.
+    struct Run {
+        uint64 first;
+        uint64 last;
+        uint128 perChunk;
+        uint40 startTime;
     }
 
     // keccak256(abi.encode(uint256(keccak256("zg.storage.Reward")) - 1)) & ~bytes32(uint256(0xff))
@@ -120,10 +131,18 @@ contract Reward is
         }
         uint256 assigned = (rest * ((firstIdx + 1) * size - beforeLength)) / chargedSectors;
         _addReward($, firstIdx, assigned, true);
-        uint256 perChunk = (rest * size) / chargedSectors;
-        for (uint256 i = firstIdx + 1; i < lastIdx; ++i) {
-            _addReward($, i, perChunk, true);
-            assigned += perChunk;
+        if (lastIdx > firstIdx + 1) {
+            uint256 perChunk = (rest * size) / chargedSectors;
+            $.runs.push(
+                Run({
+                    first: SafeCast.toUint64(firstIdx + 1),
+                    last: SafeCast.toUint64(lastIdx - 1),
+                    perChunk: SafeCast.toUint128(perChunk),
+                    startTime: uint40(block.timestamp)
+                })
+            );
+            assigned += perChunk * (lastIdx - firstIdx - 1);
+            emit RewardRangeFilled(firstIdx + 1, lastIdx - 1, perChunk);
         }
         // The last chunk takes the remainder, so no rounding dust is left unassigned.
         _addReward($, lastIdx, rest - assigned, lastFinalized);
@@ -136,7 +155,7 @@ contract Reward is
         bytes32 minerId
     ) external onlyRole(MINE_ROLE) {
         RewardStorage storage $ = _getRewardStorage();
-        ChunkReward storage pool = $.rewards[pricingIndex];
+        ChunkReward storage pool = _pool($, pricingIndex);
         _release($, pool);
         uint256 share = pool.claimableReward / 2;
         if (share > 0) {
@@ -225,7 +244,7 @@ contract Reward is
             uint40 lastUpdate
         )
     {
-        ChunkReward storage pool = _getRewardStorage().rewards[pricingIndex];
+        ChunkReward memory pool = _viewPool(_getRewardStorage(), pricingIndex);
         return (pool.lockedReward, pool.claimableReward, pool.distributedReward, pool.startTime, pool.lastUpdate);
     }
 
@@ -234,14 +253,14 @@ contract Reward is
     /// @return The claimable amount including what the release adds now.
     function claimable(uint256 pricingIndex) external view returns (uint256) {
         RewardStorage storage $ = _getRewardStorage();
-        ChunkReward storage pool = $.rewards[pricingIndex];
+        ChunkReward memory pool = _viewPool($, pricingIndex);
         return pool.claimableReward + _releasable($, pool);
     }
 
     /// @inheritdoc IReward
     function rewardDeadline(uint256 pricingIndex) public view returns (uint256) {
         RewardStorage storage $ = _getRewardStorage();
-        uint256 start = $.rewards[pricingIndex].startTime;
+        uint256 start = _viewPool($, pricingIndex).startTime;
         return start == 0 ? 0 : start + $.releaseSeconds;
     }
 
@@ -326,7 +345,45 @@ contract Reward is
         pool.claimableReward += uint128(released);
     }
 
-    function _releasable(RewardStorage storage $, ChunkReward storage pool) private view returns (uint256) {
+    /// @dev A chunk's pool, materialised from its run (if any) on first use.
+    function _pool(RewardStorage storage $, uint256 pricingIndex) private returns (ChunkReward storage pool) {
+        pool = $.rewards[pricingIndex];
+        if (pool.startTime != 0) return pool;
+        (bool found, Run memory run) = _findRun($, pricingIndex);
+        if (found) {
+            pool.lockedReward = run.perChunk;
+            pool.startTime = run.startTime;
+            pool.lastUpdate = run.startTime;
+        }
+    }
+
+    function _viewPool(RewardStorage storage $, uint256 pricingIndex) private view returns (ChunkReward memory pool) {
+        pool = $.rewards[pricingIndex];
+        if (pool.startTime != 0) return pool;
+        (bool found, Run memory run) = _findRun($, pricingIndex);
+        if (found) {
+            pool.lockedReward = run.perChunk;
+            pool.startTime = run.startTime;
+            pool.lastUpdate = run.startTime;
+        }
+    }
+
+    /// @dev Binary search over the runs (sorted by `first`, disjoint) for the one holding `pricingIndex`.
+    function _findRun(RewardStorage storage $, uint256 pricingIndex) private view returns (bool, Run memory) {
+        Run[] storage runs = $.runs;
+        uint256 lo = 0;
+        uint256 hi = runs.length;
+        while (lo < hi) {
+            uint256 mid = (lo + hi) / 2;
+            if (runs[mid].first <= pricingIndex) lo = mid + 1;
+            else hi = mid;
+        }
+        if (lo == 0) return (false, Run(0, 0, 0, 0));
+        Run memory run = runs[lo - 1];
+        return (pricingIndex <= run.last, run);
+    }
+
+    function _releasable(RewardStorage storage $, ChunkReward memory pool) private view returns (uint256) {
         uint256 start = pool.startTime;
         if (start == 0) return 0;
         uint256 unlocked = uint256(pool.claimableReward) + pool.distributedReward;

@@ -36,6 +36,12 @@ interface IReward {
     /// @param amount Added to the locked pool.
     /// @param finalized Whether release started (the flow passed the chunk's end).
     event RewardFilled(uint256 indexed pricingIndex, uint256 amount, bool finalized);
+    /// @notice Chunks `first..last` (inclusive), all fully covered by one fill, each received `perChunk` and
+    /// started releasing now.
+    /// @param first First chunk.
+    /// @param last Last chunk.
+    /// @param perChunk Amount added to each.
+    event RewardRangeFilled(uint256 indexed first, uint256 indexed last, uint256 perChunk);
     /// @notice Someone funded the base-reward pool.
     /// @param donor The sender.
     /// @param amount The value.

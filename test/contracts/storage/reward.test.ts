@@ -93,10 +93,35 @@ describe("Reward", function () {
         .to.emit(reward, "RewardFilled")
         .withArgs(0n, first, true)
         .and.to.emit(reward, "RewardFilled")
-        .withArgs(4n, 1000n - first - 3n * per, false);
+        .withArgs(4n, 1000n - first - 3n * per, false)
+        .and.to.emit(reward, "RewardRangeFilled")
+        .withArgs(1n, 3n, per);
       let total = 0n;
       for (let i = 0; i < 5; i++) total += (await reward.rewards(i)).lockedReward;
       expect(total).to.equal(1000n);
+    });
+
+    it("fills a span of 100,000 chunks with O(1) writes and materialises a middle chunk on its first claim", async function () {
+      const { reward, marketSigner, mineSigner, miner } = await loadFixture(fixture);
+      const sectors = CHUNK * 100_000n;
+      const tx = await reward.connect(marketSigner).fillReward(50, sectors, { value: sectors });
+      expect((await tx.wait())!.gasUsed).to.be.lessThan(300_000n);
+      const mid = await reward.rewards(54_321);
+      expect(mid.lockedReward).to.equal(CHUNK);
+      expect(mid.startTime).to.equal(BigInt(await time.latest()));
+      expect(await reward.rewardDeadline(54_321)).to.equal(mid.startTime + RELEASE);
+      await time.setNextBlockTimestamp(mid.startTime + RELEASE / 2n);
+      await expect(reward.connect(mineSigner).claimMineReward(54_321, miner.address, MINER))
+        .to.emit(reward, "DistributeReward")
+        .withArgs(54_321n, miner.address, MINER, CHUNK / 4n);
+      const after = await reward.rewards(54_321);
+      expect([after.lockedReward, after.claimableReward, after.distributedReward]).to.deep.equal([
+        CHUNK / 2n,
+        CHUNK / 4n,
+        CHUNK / 4n,
+      ]);
+      expect((await reward.rewards(100_000)).startTime).to.equal(0n);
+      expect((await reward.rewards(100_000)).lockedReward).to.equal(50n);
     });
 
     it("reverts RewardChunkAlreadyFinalized when a fill touches a started chunk", async function () {
