@@ -1,7 +1,8 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { EventFragment, FunctionFragment, ErrorFragment, Interface } from "ethers";
-import { loadSdkAbi } from "./helpers/vectors";
+import { loadSdkAbi, loadSdkVectors } from "./helpers/vectors";
+import { deployStorageCore } from "./helpers/deploy";
 
 /** Reference functions we deliberately do not provide (documented in docs/storage-contracts.md). */
 const NOT_PROVIDED = new Set([
@@ -78,5 +79,32 @@ describe("Storage ABI compatibility with 0G's SDK-bundled ABIs", function () {
     expect(iface.getEvent("DistributeReward")!.topicHash).to.equal(
       "0xf099de0c527342bff1397d08daae31c3de66104f48886094fbe9126a21ebf4b0",
     );
+  });
+
+  it("our Submit logs decode with the SDK's own event ABI (what 0.3.3 processLogs does)", async function () {
+    const [admin, user, treasury] = await ethers.getSigners();
+    const { flow } = await deployStorageCore(admin.address, treasury.address, { pricePerSector: 7n });
+    const submitLine = loadSdkAbi("@0glabs/0g-ts-sdk@0.3.3 FixedPriceFlow").find((e) =>
+      e.signature.startsWith("event Submit("),
+    );
+    const sdkIface = new Interface([submitLine!.signature]);
+    const v = loadSdkVectors().vectors.find((x) => x.name === "17-chunks")!;
+    const tx = await user.sendTransaction({
+      to: await flow.getAddress(),
+      data: v.calldataOld,
+      value: BigInt(v.sectors) * 7n,
+    });
+    const receipt = await tx.wait();
+    const flowAddress = await flow.getAddress();
+    const logs = receipt!.logs.filter(
+      (l) => l.address === flowAddress && l.topics[0] === sdkIface.getEvent("Submit")!.topicHash,
+    );
+    expect(logs.length).to.equal(1);
+    const parsed = sdkIface.parseLog(logs[0])!;
+    expect(parsed.args.submissionIndex).to.equal(0n);
+    expect(parsed.args.sender).to.equal(user.address);
+    expect(parsed.args.identity).to.equal(v.identity);
+    expect(parsed.args[4]).to.equal(BigInt(v.sectors));
+    expect(parsed.args.submission[0]).to.equal(BigInt(v.size));
   });
 });
