@@ -26,7 +26,8 @@ import {ZgsSpec} from "./lib/ZgsSpec.sol";
 ///   proxy constructor runs, so it cannot be front-run; `rootHistory` (DigestHistory) is dropped, the per-txSeq
 ///   roots serve the same purpose;
 /// - the initial context's `mineStart` is `firstBlock` (the reference left 0 by reading it before it was set);
-/// - `makeContextFixedTimes(cnt)` closes at most `cnt` epochs (the reference ran cnt + 1 steps).
+/// - catching up closes the oldest pending epoch, then jumps to the newest one (the epochs in between would all
+///   record empty ranges); `makeContextFixedTimes(cnt)` runs at most `cnt` such steps (the reference ran cnt + 1).
 /// NOTE: `submitter` is caller-chosen, as in 0G (relayers submit for users); `Submit.sender` therefore does not
 /// prove who paid. Indexers that need the payer must read the transaction sender.
 contract Flow is
@@ -369,11 +370,17 @@ contract Flow is
         }
     }
 
-    /// @dev Closes up to `maxSteps` pending epochs.
+    /// @dev Closes pending epochs in at most `maxSteps` (≤ 2 are ever needed) steps. The first step closes the
+    /// oldest pending epoch and records the range of the data submitted since the last one. Every later pending
+    /// epoch sees the same flow (nothing can be submitted in between), so its range would be empty and its context
+    /// superseded at once: the second step jumps straight to the newest epoch. The reference closed them one by
+    /// one (an empty range and a NewEpoch event each), which after a long idle period could need more gas than a
+    /// block holds; epoch numbering (`firstBlock + e·blocksPerEpoch`) is unchanged.
     function _makeContextLoop(FlowStorage storage $, uint256 maxSteps) private {
-        for (uint256 i = 0; i < maxSteps; ++i) {
-            if (!_makeContext($)) return;
-        }
+        if (maxSteps == 0 || !_makeContext($) || maxSteps == 1) return;
+        uint256 newest = (block.number - 1 - $.firstBlock) / $.blocksPerEpoch;
+        if (newest > $.epoch + 1) $.epoch = newest - 1;
+        _makeContext($);
     }
 
     /// @dev Closes the next epoch if its start block has passed. Returns false if there was none.

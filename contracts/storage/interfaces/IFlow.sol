@@ -147,8 +147,8 @@ interface IFlow {
     /// @notice Closes every epoch whose start block has passed.
     function makeContext() external;
 
-    /// @notice Closes at most `cnt` pending epochs (keepers use it after long gaps).
-    /// @param cnt Maximum number of epochs to close.
+    /// @notice Runs at most `cnt` catch-up steps: 1 closes the oldest pending epoch, 2 also jumps to the newest.
+    /// @param cnt Maximum number of steps.
     function makeContextFixedTimes(uint256 cnt) external;
 
     /// @notice Closes pending epochs and returns the current context (used by Mine; nodes use it via eth_call).

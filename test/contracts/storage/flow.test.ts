@@ -456,17 +456,25 @@ describe("Flow", function () {
       expect(await flow.epochStartPosition()).to.equal(8n);
     });
 
-    it("catches up on every missed epoch in one call, and makeContextFixedTimes closes at most cnt", async function () {
-      const { flow } = await loadFixture(epochFixture);
+    it("catches up in one call: the oldest pending epoch records the new data, then it jumps to the newest", async function () {
+      const { flow, user } = await loadFixture(epochFixture);
+      await submitNew(flow, user)({ data: dataFor([2]), submitter: user.address }, { value: 100n });
       await mine(35);
-      await flow.makeContextFixedTimes(2);
-      expect(await flow.epoch()).to.equal(2n);
       await flow.makeContextFixedTimes(0);
-      expect(await flow.epoch()).to.equal(2n);
-      const receipt = await (await flow.makeContext()).wait();
+      expect(await flow.epoch()).to.equal(0n);
+      await flow.makeContextFixedTimes(1);
+      expect(await flow.epoch()).to.equal(1n);
       const first = await flow.firstBlock();
-      // Every epoch whose start block is before the including block is closed.
-      expect(await flow.epoch()).to.equal((BigInt(receipt!.blockNumber) - first - 1n) / 10n);
+      await mine(40);
+      const receipt = await (await flow.makeContext()).wait();
+      const newest = (BigInt(receipt!.blockNumber) - first - 1n) / 10n;
+      expect(await flow.epoch()).to.equal(newest);
+      const events = await flow.queryFilter(flow.filters.NewEpoch(), receipt!.blockNumber, receipt!.blockNumber);
+      expect(events.map((e) => e.args.index)).to.deep.equal([2n, newest]);
+      // Epoch 1 recorded [0, 8); the later epochs saw no new data.
+      const q = await flow.queryContextAtPosition.staticCall(7);
+      expect([q.start, q.end]).to.deep.equal([0n, 8n]);
+      expect((await flow.getContext()).mineStart).to.equal(first + newest * 10n);
     });
 
     it("falls back to an EMPTY context past 256 blocks when the chain has no working EIP-2935 history", async function () {
@@ -505,6 +513,16 @@ describe("Flow", function () {
       const q = await flow.queryContextAtPosition.staticCall(5);
       expect(q.start).to.equal(0n);
       expect(q.digest).to.not.equal(EMPTY_HASH);
+    });
+
+    it("stays cheap after a long idle period", async function () {
+      const { flow } = await loadFixture(epochFixture);
+      await mine(30_000);
+      const receipt = await (await flow.makeContext()).wait();
+      const first = await flow.firstBlock();
+      expect(await flow.epoch()).to.equal((BigInt(receipt!.blockNumber) - first - 1n) / 10n);
+      expect(receipt!.gasUsed).to.be.lessThan(300_000n);
+      expect((await flow.getContext()).digest).to.not.equal(EMPTY_HASH);
     });
 
     it("queryContextAtPosition reverts past the end and inside the open epoch", async function () {
