@@ -146,14 +146,14 @@ async function flushRedis(port: number): Promise<void> {
 }
 
 /** Runs scripts/deploy-system.ts against the devnet chain with the devnet's Ignition parameters. */
-async function deploySystem(
+export async function deploySystem(
   root: string,
   port: number,
   stateDir: string,
+  deploymentId = `devnet-${port}`,
 ): Promise<{ chainId: number; contracts: Record<string, `0x${string}`> }> {
   const out = path.join(stateDir, "deployed.json");
   fs.rmSync(out, { force: true });
-  const deploymentId = `devnet-${port}`;
   // The chain is new on every start: forget Ignition's journal of the previous run.
   fs.rmSync(path.join(root, "ignition", "deployments", deploymentId), { recursive: true, force: true });
   const proc = spawnManaged(

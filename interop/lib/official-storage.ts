@@ -22,6 +22,10 @@ export const officialFlow128 = () =>
     "contracts/flow/factories/FixedPriceFlow__factory.js",
     "FixedPriceFlow__factory",
   );
+export const officialFlow033 = () =>
+  sdkFactory("@0glabs/0g-ts-sdk", "contracts/flow/factories/FixedPriceFlow__factory.js", "FixedPriceFlow__factory");
+export const officialMarket033 = () =>
+  sdkFactory("@0glabs/0g-ts-sdk", "contracts/market/factories/FixedPrice__factory.js", "FixedPrice__factory");
 export const officialMarket128 = () =>
   sdkFactory("@0gfoundation/0g-ts-sdk", "contracts/market/factories/FixedPrice__factory.js", "FixedPrice__factory");
 
@@ -52,5 +56,25 @@ export async function deployOfficialStorage(
   const flowAddr = await flow.getAddress();
   await (await market.getFunction("initialize")(opts.pricePerSector, flowAddr, reward)).wait();
   await (await flow.getFunction("initialize")(marketAddr, opts.blocksPerEpoch)).wait();
+  return { flow: flowAddr, market: marketAddr, reward };
+}
+
+/** Deploys the official FixedPriceFlow + FixedPrice from SDK 0.3.3 (the pre-Aug-2024 generation, legacy submit). */
+export async function deployOfficialStorage033(
+  signer: Signer,
+  opts: { pricePerSector: bigint; blocksPerEpoch: bigint },
+): Promise<OfficialStorage> {
+  const sinkTx = await signer.sendTransaction({ data: SINK_INIT_CODE });
+  const reward = (await sinkTx.wait())!.contractAddress!;
+  const M = officialMarket033();
+  const F = officialFlow033();
+  const market = await new ContractFactory(M.abi, M.bytecode, signer).deploy();
+  await market.waitForDeployment();
+  const flow = await new ContractFactory(F.abi, F.bytecode, signer).deploy(opts.blocksPerEpoch, 0n);
+  await flow.waitForDeployment();
+  const marketAddr = await market.getAddress();
+  const flowAddr = await flow.getAddress();
+  await (await market.getFunction("initialize")(opts.pricePerSector, flowAddr, reward)).wait();
+  await (await flow.getFunction("initialize")(marketAddr)).wait();
   return { flow: flowAddr, market: marketAddr, reward };
 }
