@@ -46,6 +46,8 @@ export interface CreateTxSenderOptions {
   pollIntervalMs?: number;
   logger?: Logger;
   metrics?: AgentMetrics;
+  /** Called after each broadcast (the first one and every replacement). */
+  onSent?: (info: { hash: Hex; nonce: number; replacement: boolean }) => void;
 }
 
 /** A plain transaction request. */
@@ -318,6 +320,7 @@ export function createTxSender(options: CreateTxSenderOptions): TxSender {
           fees = next;
           replacements++;
           metrics?.txsSent.inc({ kind: "replacement" });
+          options.onSent?.({ hash: h, nonce, replacement: true });
           log?.warn(
             { nonce, hash: h, replaces: hashes[hashes.length - 2], attempt: replacements },
             "transaction replaced",
@@ -346,6 +349,7 @@ export function createTxSender(options: CreateTxSenderOptions): TxSender {
           const h = await client.sendRawTransaction({ serializedTransaction: raw });
           nextNonce = n + 1;
           metrics?.txsSent.inc({ kind: "new" });
+          options.onSent?.({ hash: h, nonce: n, replacement: false });
           log?.debug({ nonce: n, hash: h, to: p.to, fn }, "transaction sent");
           return { nonce: n, hash: h, fees };
         } catch (err) {
