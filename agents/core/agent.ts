@@ -24,6 +24,7 @@ import { assertChainId, createClients, type ChainClients } from "./chain.js";
 import {
   createEventProcessor,
   createEventSource,
+  resolveEvents,
   type EventHandlers,
   type EventJobData,
   type EventSource,
@@ -159,6 +160,8 @@ export function createAgent<C extends BaseConfig>(options: CreateAgentOptions<C>
   for (const kind of Object.keys(jobs)) {
     if (!NAME.test(kind)) throw new RegistrationError(`job kind "${kind}" must match ${NAME}`, { kind });
   }
+  // Unknown contracts, events missing from an ABI and malformed keys fail here, before anything starts.
+  if (Object.keys(handlers).length) resolveEvents(contracts, Object.keys(handlers));
   const ev = options.events ?? {};
   const logger = options.logger ?? createLogger({ name, level: config.logLevel, base: { chain_id: config.chainId } });
   const metrics = createMetrics({ agent: name });
@@ -231,119 +234,12 @@ export function createAgent<C extends BaseConfig>(options: CreateAgentOptions<C>
     },
     async start() {
       if (running) return;
-      stopping = undefined;
-      startedAt = Date.now();
-      await assertChainId(clients.publicClient, config.chainId);
-      redis = createRedisConnection(config.redisUrl, { name });
-      redis.on("error", (err) => logger.error({ err }, "redis error"));
-      await redis.ping();
-      const qlog = componentLogger(logger, "queue");
-      const onFailed = (queue: string) => (_job: Job<unknown> | undefined, _err: Error, final: boolean) =>
-        metrics.jobsFailed.inc({ queue, final: String(final) });
-
-      if (Object.keys(handlers).length) {
-        const events = createQueue<EventJobData>(queueName("events"), {
-          connection: redis,
-          logger: qlog,
-          defaultJobOptions: {
-            attempts: ev.attempts ?? 5,
-            backoff: { type: "exponential", delay: ev.backoffMs ?? 1000 },
-            removeOnComplete: { count: ev.keepCompleted ?? 100_000 },
-          },
-        });
-        queues.set("events", events as unknown as Queue);
-        if (options.runWorkers ?? true) {
-          const processor = createEventProcessor({
-            agent: name,
-            chainId: config.chainId,
-            redis,
-            contracts,
-            handlers,
-            logger: componentLogger(logger, "handler"),
-            metrics,
-          });
-          workers.push(
-            createWorker<EventJobData, string>(queueName("events"), processor, {
-              connection: redis,
-              concurrency: ev.concurrency ?? 1,
-              lockDurationMs: ev.lockDurationMs,
-              stalledIntervalMs: ev.stalledIntervalMs,
-              logger: qlog,
-              onFailed: onFailed(queueName("events")),
-            }) as unknown as Worker,
-          );
-        }
-        if (options.runEventSource ?? true) {
-          source = createEventSource({
-            agent: name,
-            chainId: config.chainId,
-            client: clients.publicClient,
-            redis,
-            queue: events,
-            contracts,
-            events: Object.keys(handlers),
-            confirmations: config.confirmations,
-            maxBlockRange: config.maxBlockRange,
-            pollIntervalMs: config.pollIntervalMs,
-            reorgWindow: ev.reorgWindow,
-            handledRetentionBlocks: ev.handledRetentionBlocks,
-            startBlock: ev.startBlock,
-            logger: componentLogger(logger, "event-source"),
-            metrics,
-            onReorg: options.onReorg ? (info) => options.onReorg?.(info, agent) : undefined,
-          });
-        }
+      try {
+        await startAll();
+      } catch (err) {
+        await agent.stop({ drain: false });
+        throw err;
       }
-
-      for (const [kind, def] of Object.entries(jobs)) {
-        const q = createQueue(queueName(kind), {
-          connection: redis,
-          logger: qlog,
-          defaultJobOptions: {
-            attempts: def.attempts ?? 5,
-            backoff: { type: "exponential", delay: def.backoffMs ?? 1000 },
-            removeOnComplete: { count: 1000 },
-          },
-        });
-        queues.set(kind, q as Queue);
-        if (def.schedule) {
-          await scheduleRepeatable(q, `${name}-${kind}-schedule`, def.schedule, { name: kind, data: def.data });
-        }
-        if (options.runWorkers ?? true) {
-          const jlog = componentLogger(logger, `job:${kind}`);
-          workers.push(
-            createWorker<unknown, unknown>(
-              queueName(kind),
-              (job) => def.processor(job, { logger: jlog, agent, attempt: job.attemptsMade + 1 }),
-              {
-                connection: redis,
-                concurrency: def.concurrency ?? 1,
-                limiter: def.limiter,
-                lockDurationMs: ev.lockDurationMs,
-                stalledIntervalMs: ev.stalledIntervalMs,
-                logger: qlog,
-                onFailed: onFailed(queueName(kind)),
-              },
-            ) as Worker,
-          );
-        }
-      }
-
-      if (options.http ?? true) {
-        server = createHttpServer({
-          host: config.http.host,
-          port: config.http.port,
-          logger: componentLogger(logger, "http"),
-          registry: metrics.registry,
-          status: () => agent.status(),
-          health: async () => running && (await redis?.ping()) === "PONG",
-        });
-        options.routes?.(server, agent);
-        await server.listen();
-      }
-      source?.start();
-      running = true;
-      logger.info({ url: server?.url, queues: [...queues.keys()] }, "agent started");
     },
     stop(opts = {}) {
       stopping ??= (async () => {
@@ -365,6 +261,122 @@ export function createAgent<C extends BaseConfig>(options: CreateAgentOptions<C>
       return stopping;
     },
   };
+
+  async function startAll(): Promise<void> {
+    stopping = undefined;
+    startedAt = Date.now();
+    await assertChainId(clients.publicClient, config.chainId);
+    redis = createRedisConnection(config.redisUrl, { name });
+    redis.on("error", (err) => logger.error({ err }, "redis error"));
+    await redis.ping();
+    const qlog = componentLogger(logger, "queue");
+    const onFailed = (queue: string) => (_job: Job<unknown> | undefined, _err: Error, final: boolean) =>
+      metrics.jobsFailed.inc({ queue, final: String(final) });
+
+    if (Object.keys(handlers).length) {
+      const events = createQueue<EventJobData>(queueName("events"), {
+        connection: redis,
+        logger: qlog,
+        defaultJobOptions: {
+          attempts: ev.attempts ?? 5,
+          backoff: { type: "exponential", delay: ev.backoffMs ?? 1000 },
+          removeOnComplete: { count: ev.keepCompleted ?? 100_000 },
+        },
+      });
+      queues.set("events", events as unknown as Queue);
+      if (options.runWorkers ?? true) {
+        const processor = createEventProcessor({
+          agent: name,
+          chainId: config.chainId,
+          redis,
+          contracts,
+          handlers,
+          logger: componentLogger(logger, "handler"),
+          metrics,
+        });
+        workers.push(
+          createWorker<EventJobData, string>(queueName("events"), processor, {
+            connection: redis,
+            concurrency: ev.concurrency ?? 1,
+            lockDurationMs: ev.lockDurationMs,
+            stalledIntervalMs: ev.stalledIntervalMs,
+            logger: qlog,
+            onFailed: onFailed(queueName("events")),
+          }) as unknown as Worker,
+        );
+      }
+      if (options.runEventSource ?? true) {
+        source = createEventSource({
+          agent: name,
+          chainId: config.chainId,
+          client: clients.publicClient,
+          redis,
+          queue: events,
+          contracts,
+          events: Object.keys(handlers),
+          confirmations: config.confirmations,
+          maxBlockRange: config.maxBlockRange,
+          pollIntervalMs: config.pollIntervalMs,
+          reorgWindow: ev.reorgWindow,
+          handledRetentionBlocks: ev.handledRetentionBlocks,
+          startBlock: ev.startBlock,
+          logger: componentLogger(logger, "event-source"),
+          metrics,
+          onReorg: options.onReorg ? (info) => options.onReorg?.(info, agent) : undefined,
+        });
+      }
+    }
+
+    for (const [kind, def] of Object.entries(jobs)) {
+      const q = createQueue(queueName(kind), {
+        connection: redis,
+        logger: qlog,
+        defaultJobOptions: {
+          attempts: def.attempts ?? 5,
+          backoff: { type: "exponential", delay: def.backoffMs ?? 1000 },
+          removeOnComplete: { count: 1000 },
+        },
+      });
+      queues.set(kind, q as Queue);
+      if (def.schedule) {
+        await scheduleRepeatable(q, `${name}-${kind}-schedule`, def.schedule, { name: kind, data: def.data });
+      }
+      if (options.runWorkers ?? true) {
+        const jlog = componentLogger(logger, `job:${kind}`);
+        workers.push(
+          createWorker<unknown, unknown>(
+            queueName(kind),
+            (job) => def.processor(job, { logger: jlog, agent, attempt: job.attemptsMade + 1 }),
+            {
+              connection: redis,
+              concurrency: def.concurrency ?? 1,
+              limiter: def.limiter,
+              lockDurationMs: ev.lockDurationMs,
+              stalledIntervalMs: ev.stalledIntervalMs,
+              logger: qlog,
+              onFailed: onFailed(queueName(kind)),
+            },
+          ) as Worker,
+        );
+      }
+    }
+
+    if (options.http ?? true) {
+      server = createHttpServer({
+        host: config.http.host,
+        port: config.http.port,
+        logger: componentLogger(logger, "http"),
+        registry: metrics.registry,
+        status: () => agent.status(),
+        health: async () => running && (await redis?.ping()) === "PONG",
+      });
+      options.routes?.(server, agent);
+      await server.listen();
+    }
+    source?.start();
+    running = true;
+    logger.info({ url: server?.url, queues: [...queues.keys()] }, "agent started");
+  }
   return agent;
 }
 
