@@ -139,6 +139,8 @@ describe("agent", () => {
     expect(metrics).toContain(`zg_events_handled_total{event="Emitter:Pinged",agent="${name}"} 2`);
     expect(metrics).toContain(`zg_jobs_failed_total{queue="${name}-events",final="true",agent="${name}"} 1`);
     expect(metrics).toContain(`zg_jobs_failed_total{queue="${name}-events",final="false",agent="${name}"} 2`);
+    expect(metrics).toContain(`zg_queue_jobs{queue="${name}-events",state="failed",agent="${name}"} 1`);
+    expect(metrics).toContain(`zg_queue_jobs{queue="${name}-events",state="completed",agent="${name}"} 2`);
     expect(metrics).toMatch(new RegExp(`zg_cursor_block\\{source="${name}@31337",agent="${name}"\\} \\d+`));
 
     const missing = await getJson<{ error: { code: string } }>(`${url}/no/such/path`);
@@ -148,6 +150,44 @@ describe("agent", () => {
 
     await agent.stop();
     await expect(fetch(`${url}/healthz`)).rejects.toThrow();
+  });
+
+  it("drains on stop: an active handler finishes, and a restarted agent does not run it again", async () => {
+    const name = `drain-${randomUUID().slice(0, 8)}`;
+    const started: string[] = [];
+    const finished: string[] = [];
+    const make = () =>
+      createAgent({
+        name,
+        config: config(),
+        logger: silentLogger(),
+        contracts: [{ name: "Emitter", address: emitter.address, abi: eventEmitterFixtureAbi }],
+        events: { startBlock: emitter.blockNumber },
+        handlers: {
+          "Emitter:Pinged": async (event) => {
+            if (event.args.id !== 4242n) return;
+            started.push(event.id);
+            await new Promise((r) => setTimeout(r, 500));
+            finished.push(event.id);
+          },
+        },
+        http: false,
+      });
+    const first = make();
+    agents.push(first);
+    await first.start();
+    await ping(4242);
+    await waitFor(async () => started.length === 1, { what: "the slow handler to start" });
+    await first.stop();
+    expect(finished).toEqual(started);
+
+    const second = make();
+    agents.push(second);
+    await second.start();
+    await new Promise((r) => setTimeout(r, 600));
+    expect(started).toHaveLength(1);
+    expect(await second.queue("events").getCompletedCount()).toBeGreaterThanOrEqual(1);
+    await second.stop();
   });
 
   it("fails a job at once on NonRetryableError", async () => {

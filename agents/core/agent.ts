@@ -165,6 +165,14 @@ export function createAgent<C extends BaseConfig>(options: CreateAgentOptions<C>
   const ev = options.events ?? {};
   const logger = options.logger ?? createLogger({ name, level: config.logLevel, base: { chain_id: config.chainId } });
   const metrics = createMetrics({ agent: name });
+  metrics.setQueueSource(async () =>
+    Promise.all(
+      [...queues.values()].map(async (q) => ({
+        queue: q.name,
+        counts: await q.getJobCounts("waiting", "active", "delayed", "completed", "failed"),
+      })),
+    ),
+  );
   const clients = createClients({
     rpcUrl: config.rpcUrl,
     chainId: config.chainId,

@@ -21,6 +21,10 @@ export interface AgentMetrics {
   reorgs: Counter<"source">;
   /** Handler duration in seconds, by `event`. */
   handlerDuration: Histogram<"event">;
+  /** Jobs per queue and state, read from Redis at scrape time (see {@link AgentMetrics.setQueueSource}). */
+  queueJobs: Gauge<"queue" | "state">;
+  /** Sets where `queueJobs` reads its numbers from on each scrape. */
+  setQueueSource(source: () => Promise<Array<{ queue: string; counts: Record<string, number> }>>): void;
 }
 
 /** Creates a registry with default metrics (prefixed) and the runtime counters. */
@@ -30,7 +34,29 @@ export function createMetrics(options: { prefix?: string; agent: string; default
   registry.setDefaultLabels({ agent: options.agent });
   if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix });
   const registers = [registry];
+  let queueSource: (() => Promise<Array<{ queue: string; counts: Record<string, number> }>>) | undefined;
+  const queueJobs: Gauge<"queue" | "state"> = new Gauge({
+    name: `${prefix}queue_jobs`,
+    help: "Jobs per queue and state",
+    labelNames: ["queue", "state"],
+    registers,
+    async collect() {
+      if (!queueSource) return;
+      queueJobs.reset();
+      try {
+        for (const { queue, counts } of await queueSource()) {
+          for (const [state, n] of Object.entries(counts)) queueJobs.set({ queue, state }, n);
+        }
+      } catch {
+        /* Redis unreachable: report nothing rather than failing the scrape */
+      }
+    },
+  });
   return {
+    queueJobs,
+    setQueueSource(source) {
+      queueSource = source;
+    },
     registry,
     eventsHandled: new Counter({
       name: `${prefix}events_handled_total`,

@@ -302,7 +302,11 @@ export function createTxSender(options: CreateTxSenderOptions): TxSender {
         return { hash: h, nonce, receipt, hashes };
       }
       const now = Date.now();
-      if (now - started > timeoutMs) throw new TransactionTimeoutError(nonce, hashes, timeoutMs);
+      if (now - started > timeoutMs) {
+        // The nonce may have been dropped by the pool: relearn it rather than send behind a gap forever.
+        nextNonce = undefined;
+        throw new TransactionTimeoutError(nonce, hashes, timeoutMs);
+      }
       if (now - lastSent >= replaceAfterMs && replacements < maxReplacements) {
         const current = await client.estimateFeesPerGas().catch(() => fees);
         const bumped = (x: bigint) => (x * (100n + bump) + 99n) / 100n;
