@@ -23,7 +23,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAgent, type Agent, type CreateAgentOptions } from "./agent.js";
 import { hardhatLocal } from "./chain.js";
 import { baseConfigSchema, type BaseConfig } from "./config.js";
-import { eventJobId, eventKeys, type DecodedEvent, type EventHandlers, type ReorgInfo } from "./event-source.js";
+import {
+  eventJobId,
+  eventKeys,
+  typedHandler,
+  type DecodedEvent,
+  type EventHandlers,
+  type ReorgInfo,
+} from "./event-source.js";
 import { silentLogger } from "./logger.js";
 import {
   HARDHAT_KEYS,
@@ -399,5 +406,35 @@ describe("event source", () => {
       chainId: 31337,
     });
     await agent.stop();
+  });
+});
+
+describe("typedHandler", () => {
+  it("types args from the ABI", async () => {
+    const seen: bigint[] = [];
+    const handler = typedHandler(eventEmitterFixtureAbi, "Pinged", async (event) => {
+      const id: bigint = event.args.id;
+      const sender: Address = event.args.sender;
+      const tag: Hex = event.args.tag;
+      seen.push(id);
+      void sender;
+      void tag;
+    });
+    await handler(
+      {
+        id: "x",
+        chainId: 31337,
+        contract: "Emitter",
+        address: deployer.address,
+        eventName: "Pinged",
+        args: { id: 5n, sender: deployer.address, tag: toHex(0, { size: 32 }) },
+        blockNumber: 1n,
+        blockHash: toHex(1, { size: 32 }),
+        txHash: toHex(2, { size: 32 }),
+        logIndex: 0,
+      },
+      { logger: silentLogger(), attempt: 1, job: undefined as never },
+    );
+    expect(seen).toEqual([5n]);
   });
 });

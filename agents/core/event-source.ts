@@ -19,6 +19,8 @@ import {
   type Abi,
   type AbiEvent,
   type Address,
+  type ContractEventName,
+  type GetEventArgs,
   type Hex,
   type PublicClient,
 } from "viem";
@@ -85,7 +87,7 @@ export type EventHandlers = Record<string, EventHandler>;
 /**
  * A handler with args typed from an ABI: `typedHandler(FlowAbi, "Submit", async (e) => e.args.sender)`.
  */
-export function typedHandler<const TAbi extends Abi, TName extends string>(
+export function typedHandler<const TAbi extends Abi, TName extends ContractEventName<TAbi>>(
   _abi: TAbi,
   _eventName: TName,
   fn: (event: DecodedEvent<EventArgs<TAbi, TName>>, ctx: HandlerContext) => Promise<void>,
@@ -93,13 +95,12 @@ export function typedHandler<const TAbi extends Abi, TName extends string>(
   return fn as unknown as EventHandler;
 }
 
-/** Decoded args of event `TName` in `TAbi`, keyed by parameter name. */
-export type EventArgs<TAbi extends Abi, TName extends string> =
-  Extract<TAbi[number], { type: "event"; name: TName }> extends infer E
-    ? E extends AbiEvent
-      ? { [K in E["inputs"][number] as K["name"] extends string ? K["name"] : never]: unknown }
-      : Readonly<Record<string, unknown>>
-    : never;
+/** Decoded args of event `TName` in `TAbi`, keyed by parameter name (uint → bigint, address → 0x string, ...). */
+export type EventArgs<TAbi extends Abi, TName extends string> = GetEventArgs<
+  TAbi,
+  TName,
+  { EnableUnion: false; IndexedOnly: false; Required: true }
+>;
 
 /** The event job id; BullMQ refuses `:` in custom ids, so parts are joined with `-`. */
 export function eventJobId(chainId: number, address: string, txHash: string, logIndex: number): string {
@@ -321,7 +322,13 @@ export function createEventSource(options: CreateEventSourceOptions): EventSourc
           logger?.warn({ job_id: s.id }, "a job of a reorged log is running; rewind postponed");
           return undefined;
         }
-        await job.remove();
+        try {
+          await job.remove();
+        } catch (err) {
+          // It was picked up by a worker between the state check and the removal.
+          logger?.warn({ err, job_id: s.id }, "a job of a reorged log could not be removed; rewind postponed");
+          return undefined;
+        }
       }
       removed.push({ id: s.id, blockNumber: s.blockNumber, blockHash: s.blockHash, state });
     }
