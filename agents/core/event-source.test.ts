@@ -10,6 +10,7 @@ import { Redis } from "ioredis";
 import {
   createPublicClient,
   createWalletClient,
+  custom,
   encodeFunctionData,
   http,
   toHex,
@@ -23,6 +24,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAgent, type Agent, type CreateAgentOptions } from "./agent.js";
 import { hardhatLocal } from "./chain.js";
 import { baseConfigSchema, type BaseConfig } from "./config.js";
+import { ReorgTooDeepError } from "./errors.js";
 import {
   eventJobId,
   eventKeys,
@@ -436,5 +438,159 @@ describe("typedHandler", () => {
       { logger: silentLogger(), attempt: 1, job: undefined as never },
     );
     expect(seen).toEqual([5n]);
+  });
+});
+
+describe("event source, stepped by hand", () => {
+  async function bare(
+    emitters: Array<{ name: string; address: Address; fromBlock?: bigint }>,
+    events: string[],
+    opts: { maxBlockRange?: number; reorgWindow?: number; confirmations?: number; client?: PublicClient } = {},
+  ) {
+    const { createEventSource } = await import("./event-source.js");
+    const { createQueue, createRedisConnection } = await import("./queue.js");
+    const name = `bare-${randomUUID().slice(0, 8)}`;
+    const conn = createRedisConnection(redisServer.url);
+    const queue = createQueue<import("./event-source.js").EventJobData>(`${name}-events`, { connection: conn });
+    const source = createEventSource({
+      agent: name,
+      chainId: 31337,
+      client: opts.client ?? publicClient,
+      redis: conn,
+      queue,
+      contracts: emitters.map((e) => ({ ...e, abi: eventEmitterFixtureAbi })),
+      events,
+      confirmations: opts.confirmations ?? 0,
+      maxBlockRange: opts.maxBlockRange ?? 100,
+      reorgWindow: opts.reorgWindow,
+      startBlock: emitters[0]!.fromBlock ?? 0n,
+    });
+    const close = async () => {
+      await queue.close();
+      conn.disconnect();
+    };
+    return { source, queue, close };
+  }
+
+  async function drain(source: { pollOnce(): Promise<{ kind: string }> }): Promise<Array<{ kind: string }>> {
+    const results = [];
+    for (let i = 0; i < 100; i++) {
+      const r = await source.pollOnce();
+      results.push(r);
+      if (r.kind === "idle") return results;
+    }
+    throw new Error("source never went idle");
+  }
+
+  it("enqueues only registered (contract, event) pairs, per-contract start blocks, in bounded ranges", async () => {
+    const e1 = await deployEmitter();
+    const e2 = await deployEmitter();
+    const walletClient = walletOf();
+    const pay = async (address: Address) =>
+      publicClient.waitForTransactionReceipt({
+        hash: await walletClient.writeContract({
+          address,
+          abi: eventEmitterFixtureAbi,
+          functionName: "pay",
+          args: [0n],
+          value: 1n,
+        }),
+        pollingInterval: 20,
+      });
+    const early = await pingMany(e2.address, 1, 1); // before e2's configured start block: ignored
+    const p1 = await pingMany(e1.address, 1, 2); // wanted
+    await pay(e1.address); // Paid on e1: not registered
+    const p2 = await pay(e2.address); // Paid on e2: wanted
+    const q1 = await pingMany(e2.address, 5, 1); // Pinged on e2: not registered
+    const { source, queue, close } = await bare(
+      [
+        { name: "A", address: e1.address, fromBlock: e1.blockNumber },
+        { name: "B", address: e2.address, fromBlock: early.receipt.blockNumber + 1n },
+      ],
+      ["A:Pinged", "B:Paid"],
+      { maxBlockRange: 2 },
+    );
+    try {
+      const results = await drain(source);
+      const processed = results.filter(
+        (r): r is { kind: "processed"; from: bigint; to: bigint; enqueued: number } => r.kind === "processed",
+      );
+      expect(processed.length).toBeGreaterThan(2);
+      expect(processed.every((r) => r.to - r.from + 1n <= 2n)).toBe(true);
+      const jobs = await queue.getWaiting(0, 100);
+      expect(jobs.map((j) => j.id).sort()).toEqual([...p1.ids, ...idsOf(p2)].sort());
+      expect(jobs.map((j) => j.name).sort()).toEqual(["A:Pinged", "A:Pinged", "B:Paid"]);
+      void q1;
+      const cursor = await source.getCursor();
+      expect(cursor?.block).toBe(await publicClient.getBlockNumber({ cacheTime: 0 }));
+      expect(cursor?.hash).toBe((await publicClient.getBlock({ blockNumber: cursor!.block })).hash);
+    } finally {
+      await close();
+    }
+  });
+
+  it("halves the range when eth_getLogs refuses a large one", async () => {
+    const emitter = await deployEmitter();
+    const p = await pingMany(emitter.address, 1, 1);
+    await pingMany(emitter.address, 2, 1);
+    await node.rpc("evm_mine");
+    await node.rpc("evm_mine");
+    const refusals: string[] = [];
+    const picky = createPublicClient({
+      chain: hardhatLocal,
+      transport: custom(
+        {
+          request: async ({ method, params }: { method: string; params?: unknown }) => {
+            if (method === "eth_getLogs") {
+              const [{ fromBlock, toBlock }] = params as [{ fromBlock: Hex; toBlock: Hex }];
+              if (BigInt(toBlock) - BigInt(fromBlock) > 0n) {
+                refusals.push(`${BigInt(fromBlock)}-${BigInt(toBlock)}`);
+                throw new Error("query returned more than 10000 results");
+              }
+            }
+            return node.rpc(method, (params as unknown[]) ?? []);
+          },
+        },
+        { retryCount: 0 },
+      ),
+    });
+    const { source, queue, close } = await bare(
+      [{ name: "E", address: emitter.address, fromBlock: emitter.blockNumber }],
+      ["E:Pinged"],
+      {
+        client: picky as PublicClient,
+      },
+    );
+    try {
+      await drain(source);
+      expect(refusals.length).toBeGreaterThan(0);
+      expect((await queue.getWaiting()).map((j) => j.id)).toContain(p.ids[0]);
+      expect(await queue.getWaitingCount()).toBe(2);
+    } finally {
+      await close();
+    }
+  });
+
+  it("stops with ReorgTooDeepError when the fork point is older than the kept window", async () => {
+    const emitter = await deployEmitter();
+    await pingMany(emitter.address, 1, 1);
+    const snapshot = await node.rpc<string>("evm_snapshot");
+    for (let i = 0; i < 6; i++) await pingMany(emitter.address, 10 + i, 1);
+    const { source, close } = await bare(
+      [{ name: "E", address: emitter.address, fromBlock: emitter.blockNumber }],
+      ["E:Pinged"],
+      {
+        reorgWindow: 2,
+        maxBlockRange: 1,
+      },
+    );
+    try {
+      await drain(source);
+      expect(await node.rpc("evm_revert", [snapshot])).toBe(true);
+      for (let i = 0; i < 8; i++) await pingMany(emitter.address, 100 + i, 1, other);
+      await expect(source.pollOnce()).rejects.toBeInstanceOf(ReorgTooDeepError);
+    } finally {
+      await close();
+    }
   });
 });
