@@ -11,7 +11,7 @@ import {
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { hardhatLocal } from "./chain.js";
-import { ContractRevertError } from "./errors.js";
+import { ContractRevertError, TransactionRevertedError } from "./errors.js";
 import { createTxSender } from "./tx-sender.js";
 import {
   HARDHAT_KEYS,
@@ -127,6 +127,49 @@ describe("tx sender", () => {
     expect(ok.receipt.status).toBe("success");
   });
 
+  it("reports a transaction that was mined but reverted (here: out of gas) with its hash", async () => {
+    const account = privateKeyToAccount(HARDHAT_KEYS[5]!);
+    let sent = false;
+    const sender = createTxSender({ publicClient, account, pollIntervalMs: 50, onSent: () => (sent = true) });
+    // With automine on, Hardhat answers eth_sendRawTransaction with the execution error itself; a real node
+    // accepts the transaction and only the receipt tells. Mine by hand to get the real-node behaviour.
+    await node.rpc("evm_setAutomine", [false]);
+    let err: unknown;
+    try {
+      const pending = sender
+        .writeContract({
+          address: emitter,
+          abi: eventEmitterFixtureAbi,
+          functionName: "ping",
+          args: [1n, toHex(0, { size: 32 })],
+          gas: 23_000n,
+        })
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+      await waitFor(async () => sent, { what: "the broadcast" });
+      await node.rpc("evm_mine");
+      err = await pending;
+    } finally {
+      await node.rpc("evm_setAutomine", [true]);
+    }
+    expect(err).toBeInstanceOf(TransactionRevertedError);
+    const reverted = err as TransactionRevertedError;
+    const receipt = await publicClient.getTransactionReceipt({ hash: reverted.hash });
+    expect(receipt.status).toBe("reverted");
+    expect(reverted.blockNumber).toBe(receipt.blockNumber);
+    // The nonce was consumed: the next send uses the following one.
+    const next = await sender.writeContract({
+      address: emitter,
+      abi: eventEmitterFixtureAbi,
+      functionName: "ping",
+      args: [2n, toHex(0, { size: 32 })],
+    });
+    const first = await publicClient.getTransaction({ hash: reverted.hash });
+    expect(next.nonce).toBe(first.nonce + 1);
+  });
+
   it("replaces a stuck transaction with the same nonce and higher fees", async () => {
     const account = privateKeyToAccount(HARDHAT_KEYS[4]!);
     let replaced = false;
@@ -158,5 +201,14 @@ describe("tx sender", () => {
     } finally {
       await node.rpc("evm_setAutomine", [true]);
     }
+  });
+});
+
+describe("HARDHAT_KEYS", () => {
+  it("are Hardhat's funded development accounts", async () => {
+    const accounts = await node.rpc<string[]>("eth_accounts");
+    expect(HARDHAT_KEYS.map((k) => privateKeyToAccount(k).address.toLowerCase())).toEqual(
+      accounts.slice(0, HARDHAT_KEYS.length).map((a) => a.toLowerCase()),
+    );
   });
 });
