@@ -190,6 +190,40 @@ describe("agent", () => {
     await second.stop();
   });
 
+  it("keeps working across a Redis restart (with persistence), without handling anything twice", async () => {
+    const persistent = await startRedis({ persistent: true });
+    const name = `redis-restart-${randomUUID().slice(0, 8)}`;
+    const seen: string[] = [];
+    const agent = createAgent({
+      name,
+      config: config({ redisUrl: persistent.url }),
+      logger: silentLogger(),
+      contracts: [{ name: "Emitter", address: emitter.address, abi: eventEmitterFixtureAbi }],
+      events: { startBlock: await ping(500) },
+      handlers: {
+        "Emitter:Pinged": async (event) => {
+          seen.push(event.id);
+        },
+      },
+      http: false,
+    });
+    agents.push(agent);
+    try {
+      await agent.start();
+      await waitFor(async () => seen.length === 1, { what: "the first event" });
+      await persistent.restart();
+      await ping(501);
+      await ping(502);
+      await waitFor(async () => seen.length >= 3, { timeoutMs: 20_000, what: "events after the restart" });
+      await new Promise((r) => setTimeout(r, 300));
+      expect(new Set(seen).size).toBe(3);
+      expect(seen).toHaveLength(3);
+      await agent.stop();
+    } finally {
+      await persistent.stop();
+    }
+  });
+
   it("fails a job at once on NonRetryableError", async () => {
     const name = `unrec-${randomUUID().slice(0, 8)}`;
     let calls = 0;
