@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   createPublicClient,
   createWalletClient,
+  custom,
   http,
   keccak256,
   toHex,
@@ -168,6 +169,37 @@ describe("tx sender", () => {
     });
     const first = await publicClient.getTransaction({ hash: reverted.hash });
     expect(next.nonce).toBe(first.nonce + 1);
+  });
+
+  it("falls back to a legacy gas price on a chain without EIP-1559 fees", async () => {
+    // A view of the node whose blocks carry no base fee, as on a pre-London chain.
+    const legacyClient = createPublicClient({
+      chain: hardhatLocal,
+      transport: custom(
+        {
+          request: async ({ method, params }: { method: string; params?: unknown }) => {
+            const result = await node.rpc<Record<string, unknown> | null>(method, (params as unknown[]) ?? []);
+            if (method === "eth_getBlockByNumber" && result) {
+              const { baseFeePerGas: _dropped, ...rest } = result;
+              return rest;
+            }
+            return result;
+          },
+        },
+        { retryCount: 0 },
+      ),
+    });
+    const account = privateKeyToAccount(HARDHAT_KEYS[6]!);
+    const sender = createTxSender({ publicClient: legacyClient as PublicClient, account, pollIntervalMs: 50 });
+    const result = await sender.writeContract({
+      address: emitter,
+      abi: eventEmitterFixtureAbi,
+      functionName: "ping",
+      args: [3n, toHex(0, { size: 32 })],
+    });
+    const tx = await publicClient.getTransaction({ hash: result.hash });
+    expect(tx.type).toBe("legacy");
+    expect(result.receipt.status).toBe("success");
   });
 
   it("replaces a stuck transaction with the same nonce and higher fees", async () => {

@@ -8,6 +8,7 @@
 import {
   BaseError,
   ContractFunctionRevertedError,
+  Eip1559FeesNotSupportedError,
   decodeErrorResult,
   encodeFunctionData,
   type Abi,
@@ -216,21 +217,43 @@ export function createTxSender(options: CreateTxSenderOptions): TxSender {
 
   const pendingNonce = () => client.getTransactionCount({ address: account.address, blockTag: "pending" });
 
-  interface Fees {
-    maxFeePerGas: bigint;
-    maxPriorityFeePerGas: bigint;
-  }
+  /** EIP-1559 fees, or a legacy gas price on chains without a base fee. */
+  type Fees = { maxFeePerGas: bigint; maxPriorityFeePerGas: bigint } | { gasPrice: bigint };
+
+  const currentFees = async (): Promise<Fees> => {
+    try {
+      const f = await client.estimateFeesPerGas();
+      return { maxFeePerGas: f.maxFeePerGas, maxPriorityFeePerGas: f.maxPriorityFeePerGas };
+    } catch (err) {
+      if (!(err instanceof BaseError && err.walk((e) => e instanceof Eip1559FeesNotSupportedError))) throw err;
+      return { gasPrice: await client.getGasPrice() };
+    }
+  };
+
+  const max = (a: bigint, b: bigint) => (a > b ? a : b);
+  const bumped = (x: bigint) => (x * (100n + bump) + 99n) / 100n;
+
+  /** Fees for a replacement: the old ones bumped by `bump` percent, or the current market if higher. */
+  const bumpFees = (old: Fees, current: Fees): Fees => {
+    if ("gasPrice" in old)
+      return { gasPrice: max(bumped(old.gasPrice), "gasPrice" in current ? current.gasPrice : 0n) };
+    const cur = "gasPrice" in current ? undefined : current;
+    const next = {
+      maxFeePerGas: max(bumped(old.maxFeePerGas), cur?.maxFeePerGas ?? 0n),
+      maxPriorityFeePerGas: max(bumped(old.maxPriorityFeePerGas), cur?.maxPriorityFeePerGas ?? 0n),
+    };
+    if (next.maxPriorityFeePerGas > next.maxFeePerGas) next.maxFeePerGas = next.maxPriorityFeePerGas;
+    return next;
+  };
 
   const sign = async (req: { to: Address; data?: Hex; value?: bigint; gas: bigint; nonce: number; fees: Fees }) => {
     chainId ??= client.chain?.id ?? (await client.getChainId());
+    const common = { chainId, to: req.to, data: req.data, value: req.value, gas: req.gas, nonce: req.nonce };
+    if ("gasPrice" in req.fees)
+      return account.signTransaction({ ...common, type: "legacy", gasPrice: req.fees.gasPrice });
     return account.signTransaction({
+      ...common,
       type: "eip1559",
-      chainId,
-      to: req.to,
-      data: req.data,
-      value: req.value,
-      gas: req.gas,
-      nonce: req.nonce,
       maxFeePerGas: req.fees.maxFeePerGas,
       maxPriorityFeePerGas: req.fees.maxPriorityFeePerGas,
     });
@@ -308,15 +331,8 @@ export function createTxSender(options: CreateTxSenderOptions): TxSender {
         throw new TransactionTimeoutError(nonce, hashes, timeoutMs);
       }
       if (now - lastSent >= replaceAfterMs && replacements < maxReplacements) {
-        const current = await client.estimateFeesPerGas().catch(() => fees);
-        const bumped = (x: bigint) => (x * (100n + bump) + 99n) / 100n;
-        const next: Fees = {
-          maxFeePerGas: [bumped(fees.maxFeePerGas), current.maxFeePerGas].reduce((a, b) => (a > b ? a : b)),
-          maxPriorityFeePerGas: [bumped(fees.maxPriorityFeePerGas), current.maxPriorityFeePerGas].reduce((a, b) =>
-            a > b ? a : b,
-          ),
-        };
-        if (next.maxPriorityFeePerGas > next.maxFeePerGas) next.maxFeePerGas = next.maxPriorityFeePerGas;
+        const current = await currentFees().catch(() => fees);
+        const next = bumpFees(fees, current);
         try {
           const raw = await sign({ ...p, gas, nonce, fees: next });
           const h = await client.sendRawTransaction({ serializedTransaction: raw });
@@ -346,8 +362,7 @@ export function createTxSender(options: CreateTxSenderOptions): TxSender {
     const { nonce, hash, fees } = await exclusive(async () => {
       for (let attempt = 0; ; attempt++) {
         const n = nextNonce ?? (await pendingNonce());
-        const f = await client.estimateFeesPerGas();
-        const fees: Fees = { maxFeePerGas: f.maxFeePerGas, maxPriorityFeePerGas: f.maxPriorityFeePerGas };
+        const fees = await currentFees();
         try {
           const raw = await sign({ ...p, gas, nonce: n, fees });
           const h = await client.sendRawTransaction({ serializedTransaction: raw });
