@@ -44,7 +44,7 @@ import {
   type QueueStatus,
 } from "./queue.js";
 import { createTxSender, type CreateTxSenderOptions, type TxSender } from "./tx-sender.js";
-import { RegistrationError } from "./errors.js";
+import { RegistrationError, ReorgTooDeepError } from "./errors.js";
 
 /** Context handed to job processors. */
 export interface JobContext {
@@ -119,6 +119,8 @@ export interface AgentStatus {
   uptimeSeconds: number;
   account?: string;
   cursor?: { block: string; hash: string | undefined };
+  /** Set when the event source stopped on an error it cannot recover from. */
+  fatalError?: string;
   queues: QueueStatus[];
   role?: unknown;
 }
@@ -198,6 +200,8 @@ export function createAgent<C extends BaseConfig>(options: CreateAgentOptions<C>
   let server: AgentHttpServer | undefined;
   let running = false;
   let startedAt = 0;
+  /** A failure that stopped the event source (a reorg deeper than the window): unhealthy until restarted. */
+  let fatal: Error | undefined;
   let stopping: Promise<void> | undefined;
   const queueName = (kind: string) => `${name}-${kind}`;
 
@@ -236,6 +240,7 @@ export function createAgent<C extends BaseConfig>(options: CreateAgentOptions<C>
         uptimeSeconds: running ? Math.round((Date.now() - startedAt) / 1000) : 0,
         account: clients.account?.address,
         cursor: cursor ? { block: cursor.block.toString(), hash: cursor.hash } : undefined,
+        fatalError: fatal?.message,
         queues: await Promise.all([...queues.values()].map((q) => getQueueStatus(q, 10))),
         role,
       };
@@ -272,6 +277,7 @@ export function createAgent<C extends BaseConfig>(options: CreateAgentOptions<C>
 
   async function startAll(): Promise<void> {
     stopping = undefined;
+    fatal = undefined;
     startedAt = Date.now();
     await assertChainId(clients.publicClient, config.chainId);
     redis = createRedisConnection(config.redisUrl, { name });
@@ -331,6 +337,9 @@ export function createAgent<C extends BaseConfig>(options: CreateAgentOptions<C>
           logger: componentLogger(logger, "event-source"),
           metrics,
           onReorg: options.onReorg ? (info) => options.onReorg?.(info, agent) : undefined,
+          onError: (err) => {
+            if (err instanceof ReorgTooDeepError) fatal = err;
+          },
         });
       }
     }
@@ -376,7 +385,7 @@ export function createAgent<C extends BaseConfig>(options: CreateAgentOptions<C>
         logger: componentLogger(logger, "http"),
         registry: metrics.registry,
         status: () => agent.status(),
-        health: async () => running && (await redis?.ping()) === "PONG",
+        health: async () => running && !fatal && (await redis?.ping()) === "PONG",
       });
       options.routes?.(server, agent);
       await server.listen();

@@ -165,6 +165,33 @@ describe("loadConfig", () => {
     expect(err.message).not.toContain("notakey-but-secret");
   });
 
+  it("names an unknown key (a typo) from the file or the environment", () => {
+    const text = goodToml
+      .replace("confirmations = 2", "confirmation = 2")
+      .replace("count = 4", "count = 4\ncolour = 1");
+    let err = captureConfigError(() =>
+      loadConfig(roleSchema, { file: file("typo.toml", text), envPrefix: "ZG_STORAGE", env: {} }),
+    );
+    expect(err.issues.map((i) => i.path).sort()).toEqual(["confirmation", "shard.colour"]);
+    expect(err.message).toContain("confirmation: unknown key");
+    err = captureConfigError(() =>
+      loadConfig(roleSchema, {
+        file: file("ok4.toml", goodToml),
+        envPrefix: "ZG_STORAGE",
+        env: { ZG_STORAGE_HTTP__PROT: "1" },
+      }),
+    );
+    expect(err.message).toContain("http.prot: unknown key");
+    expect(err.message).toContain("env ZG_STORAGE_HTTP__PROT");
+    const relaxed = loadConfig(roleSchema, {
+      file: file("typo2.toml", text),
+      envPrefix: "ZG_STORAGE",
+      env: {},
+      unknownKeys: "ignore",
+    });
+    expect(relaxed.confirmations).toBe(3);
+  });
+
   it("reports an unparsable file", () => {
     const err = captureConfigError(() =>
       loadConfig(roleSchema, { file: file("broken.toml", "rpcUrl = "), envPrefix: "ZG_STORAGE", env: {} }),

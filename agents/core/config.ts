@@ -58,6 +58,11 @@ export interface LoadConfigOptions {
   env?: Readonly<Record<string, string | undefined>>;
   /** Key names that may only come from the environment (default `["privateKey"]`). */
   envOnlyKeys?: readonly string[];
+  /**
+   * What to do with keys the schema does not know (a typo such as `confirmation = 5`): `"error"` (default)
+   * fails start-up naming them, `"ignore"` drops them.
+   */
+  unknownKeys?: "error" | "ignore";
 }
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
@@ -108,6 +113,17 @@ export function loadConfig<S extends z.ZodType>(schema: S, options: LoadConfigOp
     const target = schemaAt(schema, keyPath);
     setPath(input, keyPath, coerce(raw, target));
     sources.set(keyPath.join("."), `env ${name}`);
+  }
+
+  if ((options.unknownKeys ?? "error") === "error") {
+    const unknown: ConfigIssue[] = [];
+    visit(input, [], (p) => {
+      const at = firstUnknown(schema, p);
+      if (at) unknown.push({ path: at.join("."), message: "unknown key", source: sources.get(p.join(".")) });
+    });
+    const seen = new Set<string>();
+    const issues = unknown.filter((i) => !seen.has(i.path) && seen.add(i.path));
+    if (issues.length) throw new ConfigError(issues);
   }
 
   const result = schema.safeParse(input);
@@ -227,6 +243,19 @@ function resolveKeyPath(schema: z.ZodType, segments: string[]): string[] {
     cur = shape && match ? shape[match] : undefined;
   }
   return out;
+}
+
+/** The shortest prefix of `p` that leaves the schema's known object keys, or undefined if all are known. */
+function firstUnknown(schema: z.ZodType, p: readonly string[]): string[] | undefined {
+  let cur: z.ZodType | undefined = schema;
+  for (let i = 0; i < p.length; i++) {
+    const shape: Record<string, z.ZodType> | undefined = cur ? defOf(unwrap(cur)).shape : undefined;
+    if (!shape) return undefined; // records, arrays, scalars: not checked here
+    const next: z.ZodType | undefined = shape[p[i] as string];
+    if (!next) return p.slice(0, i + 1);
+    cur = next;
+  }
+  return undefined;
 }
 
 function schemaAt(schema: z.ZodType, p: readonly string[]): z.ZodType | undefined {

@@ -385,6 +385,28 @@ describe("event source", () => {
     await Promise.all([watcher.stop(), worker.stop()]);
   });
 
+  it("turns unhealthy, with the reason on /status, after a reorg deeper than its window", async () => {
+    const emitter = await deployEmitter();
+    const rec = recorder();
+    const agent = makeAgent(`deep-${randomUUID().slice(0, 8)}`, emitter, rec.handlers, {
+      config: config({ confirmations: 0, maxBlockRange: 1 }),
+      events: { reorgWindow: 2 },
+      http: true,
+    });
+    await agent.start();
+    const snapshot = await node.rpc<string>("evm_snapshot");
+    let last = 0n;
+    for (let i = 0; i < 5; i++) last = (await pingMany(emitter.address, i, 1)).receipt.blockNumber;
+    await settle(agent, last);
+    expect((await fetch(`${agent.url}/healthz`)).status).toBe(200);
+    expect(await node.rpc("evm_revert", [snapshot])).toBe(true);
+    for (let i = 0; i < 7; i++) await pingMany(emitter.address, 50 + i, 1, other);
+    await waitFor(async () => (await fetch(`${agent.url}/healthz`)).status === 503, { what: "an unhealthy agent" });
+    const status = (await (await fetch(`${agent.url}/status`)).json()) as { fatalError?: string };
+    expect(status.fatalError).toMatch(/reorg deeper than the kept window/);
+    await agent.stop();
+  });
+
   it("decodes args and log coordinates for handlers", async () => {
     const emitter = await deployEmitter();
     const rec = recorder();
