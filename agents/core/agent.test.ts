@@ -15,6 +15,7 @@ import {
   HARDHAT_KEYS,
   deployArtifact,
   eventEmitterFixtureAbi,
+  getFreePort,
   startHardhatNode,
   startRedis,
   waitFor,
@@ -291,6 +292,19 @@ describe("agent", () => {
     expect(() =>
       createAgent({ ...base, name: "u", contracts, handlers: { "Other:Pinged": async () => undefined } }),
     ).toThrow(/unknown contract "Other"/);
+    const noRedis = createAgent({
+      ...base,
+      name: "no-redis",
+      startTimeoutMs: 500,
+      config: config({ redisUrl: `redis://:secret@127.0.0.1:${await getFreePort()}` }),
+    });
+    const started = Date.now();
+    const err = await noRedis.start().then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
+    expect(err?.message).toMatch(/^Redis at redis:\/\/\[redacted\]@127\.0\.0\.1:\d+ did not answer within 500 ms$/);
+    expect(Date.now() - started).toBeLessThan(5_000);
     const wrongChain = createAgent({ ...base, name: "wrong", config: config({ chainId: 16602 }) });
     await expect(wrongChain.start()).rejects.toThrow(ChainMismatchError);
     await expect(wrongChain.start()).rejects.toThrow("RPC serves chain 31337, configuration expects 16602");

@@ -44,7 +44,7 @@ import {
   type QueueStatus,
 } from "./queue.js";
 import { createTxSender, type CreateTxSenderOptions, type TxSender } from "./tx-sender.js";
-import { RegistrationError, ReorgTooDeepError } from "./errors.js";
+import { AgentError, RegistrationError, ReorgTooDeepError } from "./errors.js";
 
 /** Context handed to job processors. */
 export interface JobContext {
@@ -109,6 +109,8 @@ export interface CreateAgentOptions<C extends BaseConfig = BaseConfig> {
   runWorkers?: boolean;
   /** Start the HTTP server (default true). */
   http?: boolean;
+  /** How long `start()` waits for Redis to answer, ms (default 10000). */
+  startTimeoutMs?: number;
 }
 
 /** The `/status` document. */
@@ -266,7 +268,9 @@ export function createAgent<C extends BaseConfig>(options: CreateAgentOptions<C>
         await server?.close();
         server = undefined;
         if (redis) {
-          await redis.quit().catch(() => redis?.disconnect());
+          // QUIT waits for a connection that may never come; only a ready connection is closed politely.
+          if (redis.status === "ready") await redis.quit().catch(() => redis?.disconnect());
+          else redis.disconnect();
           redis = undefined;
         }
         if (wasRunning) logger.info({ drained: opts.drain ?? true }, "agent stopped");
@@ -282,7 +286,7 @@ export function createAgent<C extends BaseConfig>(options: CreateAgentOptions<C>
     await assertChainId(clients.publicClient, config.chainId);
     redis = createRedisConnection(config.redisUrl, { name });
     redis.on("error", (err) => logger.error({ err }, "redis error"));
-    await redis.ping();
+    await pingWithin(redis, config.redisUrl, options.startTimeoutMs ?? 10_000);
     const qlog = componentLogger(logger, "queue");
     const onFailed = (queue: string) => (_job: Job<unknown> | undefined, _err: Error, final: boolean) =>
       metrics.jobsFailed.inc({ queue, final: String(final) });
@@ -395,6 +399,24 @@ export function createAgent<C extends BaseConfig>(options: CreateAgentOptions<C>
     logger.info({ url: server?.url, queues: [...queues.keys()] }, "agent started");
   }
   return agent;
+}
+
+/** Fails start-up fast when Redis is unreachable (commands would otherwise wait for it forever). */
+async function pingWithin(redis: Redis, url: string, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new AgentError(`Redis at ${redactUrl(url)} did not answer within ${ms} ms`)), ms);
+  });
+  try {
+    await Promise.race([redis.ping(), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Hides a password in a redis:// URL. */
+function redactUrl(url: string): string {
+  return url.replace(/\/\/([^@/]*)@/, "//[redacted]@");
 }
 
 /**
