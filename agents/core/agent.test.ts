@@ -75,6 +75,7 @@ describe("agent", () => {
     const name = `fail-${randomUUID().slice(0, 8)}`;
     const attemptsAt: number[] = [];
     const handled: bigint[] = [];
+    let broken = true;
     const agent = createAgent({
       name,
       config: config(),
@@ -83,7 +84,7 @@ describe("agent", () => {
       events: { startBlock: emitter.blockNumber, attempts: 3, backoffMs: 100 },
       handlers: {
         "Emitter:Pinged": async (event) => {
-          if (event.args.id === 666n) {
+          if (event.args.id === 666n && broken) {
             attemptsAt.push(Date.now());
             throw new Error(`cannot handle ping ${String(event.args.id)}`);
           }
@@ -148,6 +149,12 @@ describe("agent", () => {
     expect(missing.status).toBe(404);
     expect(missing.body.error.code).toBe("not_found");
     expect((await getJson(`${url}/role/name/-x`)).body).toEqual({ name: `${name}-x` });
+
+    // Once the cause is fixed, the operator retries the failed set and the event is handled.
+    broken = false;
+    expect(await agent.retryFailed()).toBe(1);
+    await waitFor(async () => handled.includes(666n), { what: "the retried event" });
+    expect((await getJson<S>(`${url}/status`)).body.queues[0]?.counts.failed).toBe(0);
 
     await agent.stop();
     await expect(fetch(`${url}/healthz`)).rejects.toThrow();

@@ -145,6 +145,8 @@ export interface Agent {
   queue(kind: string): Queue;
   /** Adds a job of a declared kind. */
   enqueue(kind: string, data: unknown, opts?: JobsOptions): Promise<Job>;
+  /** Moves every failed job of a kind (default `events`) back to waiting, with fresh attempts. */
+  retryFailed(kind?: string): Promise<number>;
   status(): Promise<AgentStatus>;
   start(): Promise<void>;
   /** Stops everything. `drain: false` abandons active jobs (they are retried after the lock expires). */
@@ -231,6 +233,13 @@ export function createAgent<C extends BaseConfig>(options: CreateAgentOptions<C>
     },
     enqueue(kind, data, opts) {
       return agent.queue(kind).add(kind, data, opts);
+    },
+    async retryFailed(kind = "events") {
+      const q = agent.queue(kind);
+      const n = await q.getFailedCount();
+      if (n) await q.retryJobs({ state: "failed", count: 1000 });
+      logger.info({ queue: q.name, jobs: n }, "failed jobs retried");
+      return n;
     },
     async status() {
       const cursor = source ? await source.getCursor() : undefined;
