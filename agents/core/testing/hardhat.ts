@@ -1,0 +1,84 @@
+/**
+ * `startHardhatNode()`: `hardhat node` on a free 127.0.0.1 port, from the project root, ready when it
+ * answers `eth_chainId`. Plus the well-known Hardhat development accounts and JSON-RPC test helpers.
+ */
+import path from "node:path";
+import type { ChildProcess } from "node:child_process";
+import type { Hex } from "viem";
+import { getFreePort, projectRoot, spawnTracked, stopChild, waitFor } from "./processes.js";
+
+/** A running Hardhat node. */
+export interface TestHardhatNode {
+  rpcUrl: string;
+  port: number;
+  /** Sends a raw JSON-RPC request (for `evm_snapshot`, `evm_mine`, `evm_setAutomine`, ...). */
+  rpc<T = unknown>(method: string, params?: unknown[]): Promise<T>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Private keys of Hardhat's default development accounts (mnemonic "test test ... junk").
+ * Public knowledge; never fund them on a real network.
+ */
+export const HARDHAT_KEYS: readonly Hex[] = [
+  "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80",
+  "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d",
+  "0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a",
+  "0x7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6",
+  "0x47e179ec197488593b187f80a00eb0da91f1b9d0b13f8733639f19c30a34926a",
+  "0x8b3a350cf5c34c9194ca85829a2df0ec3153be0318b5e2d3348e872092edffba",
+  "0x92db14e403b83dfe3df233f83dfa3a0d7096f21ca9b0d6d6b8d88b2b4ec1564e",
+  "0x4bbbf85ce3377467afe5d46f804f221813b2bb87f24d81f60f1fcdbf7cbf4356",
+  "0xdbda1821b80551c9d65939329250298aa3472ba22feea921c0cf5d620ea67b97",
+  "0x2a871d0798f97d79848a013d4936a73bf4cc922c825d33c1cf7073dff6d409c6",
+];
+
+async function jsonRpc<T>(url: string, method: string, params: unknown[] = []): Promise<T> {
+  const res = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
+  });
+  const body = (await res.json()) as { result?: T; error?: { message: string } };
+  if (body.error) throw new Error(`${method}: ${body.error.message}`);
+  return body.result as T;
+}
+
+/** Starts `hardhat node --hostname 127.0.0.1 --port <free>` and waits until it answers RPC. */
+export async function startHardhatNode(options: { root?: string; timeoutMs?: number } = {}): Promise<TestHardhatNode> {
+  const root = options.root ?? projectRoot();
+  const port = await getFreePort();
+  const rpcUrl = `http://127.0.0.1:${port}`;
+  let stderr = "";
+  const child: ChildProcess = spawnTracked(
+    process.execPath,
+    [
+      path.join(root, "node_modules", "hardhat", "internal", "cli", "bootstrap.js"),
+      "node",
+      "--hostname",
+      "127.0.0.1",
+      "--port",
+      String(port),
+    ],
+    { cwd: root, stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, FORCE_COLOR: "0" } },
+  );
+  child.stderr?.on("data", (d) => (stderr += d.toString()));
+  try {
+    await waitFor(
+      async () => {
+        if (child.exitCode !== null) throw new Error(`hardhat node exited: ${stderr}`);
+        return (await jsonRpc<string>(rpcUrl, "eth_chainId")) === "0x7a69";
+      },
+      { timeoutMs: options.timeoutMs ?? 60_000, intervalMs: 150, what: `hardhat node on port ${port}` },
+    );
+  } catch (err) {
+    await stopChild(child, "SIGKILL");
+    throw new Error(`${err instanceof Error ? err.message : String(err)}\n${stderr}`, { cause: err });
+  }
+  return {
+    rpcUrl,
+    port,
+    rpc: (method, params) => jsonRpc(rpcUrl, method, params),
+    stop: () => stopChild(child, "SIGTERM", 3000),
+  };
+}
