@@ -2,7 +2,7 @@
  * The agents the devnet starts, one child process each (`zg agent <role>`), and how each is configured from
  * the address book. Subsystems add their agent here when it lands.
  */
-import type { AddressBookData } from "./book";
+import type { AddressBook as AddressBookData } from "../core/address-book";
 import { devnetAccount, type DevnetRole } from "./accounts";
 
 export interface DevnetAgentSpec {

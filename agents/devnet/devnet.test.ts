@@ -9,7 +9,7 @@ import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPublicClient, http } from "viem";
 import { devnetAccount, RESERVED_FOR_USERS } from "./accounts";
-import { readAddressBook } from "./book";
+import { readAddressBook } from "../core/address-book";
 import { installPrecompiles, ZG_PRECOMPILE_ADDRESSES } from "./precompiles";
 import { freePort, portInUse, which } from "./processes";
 import { startChain } from "./services";

@@ -9,7 +9,7 @@ import { Redis } from "ioredis";
 import path from "node:path";
 import { devnetAccounts, type DevnetRole } from "./accounts";
 import { baseAgentEnv, DEVNET_AGENTS } from "./agents";
-import { addressBookPath, writeAddressBook, type AddressBookData } from "./book";
+import { addressBookPath, writeAddressBook, type AddressBook as AddressBookData } from "../core/address-book";
 import { installPrecompiles } from "./precompiles";
 import { DevnetError, freePort, spawnManaged, waitFor, type ManagedProcess } from "./processes";
 import { formatResults, runScenario } from "./scenario";

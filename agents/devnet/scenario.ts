@@ -4,7 +4,7 @@
  * after it still run only if they do not depend on it (each subsystem's steps stop at its first failure).
  */
 import { createPublicClient, http, type PublicClient } from "viem";
-import type { AddressBookData } from "./book";
+import type { AddressBook as AddressBookData } from "../core/address-book";
 
 export interface ScenarioContext {
   root: string;

@@ -2,7 +2,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { Command, Option } from "commander";
-import { addressBookPath, writeAddressBook } from "../../devnet/book";
+import { addressBookPath, writeAddressBook } from "../../core/address-book";
 import { spawnManaged } from "../../devnet/processes";
 import { projectRoot } from "../root";
 
@@ -56,7 +56,7 @@ export function deployCommand(): Command {
       if (code !== 0) process.exit(code);
       const deployed = JSON.parse(fs.readFileSync(out, "utf8")) as {
         chainId: number;
-        contracts: Record<string, string>;
+        contracts: Record<string, `0x${string}`>;
       };
       const rpcUrl = RPC_URLS[o.network] ?? `http://127.0.0.1:${process.env.DEVNET_PORT ?? "8545"}`;
       const file = addressBookPath(root, o.network);
