@@ -3,6 +3,7 @@
  * the address book. Subsystems add their agent here when it lands.
  */
 import type { AddressBook as AddressBookData } from "../core/address-book";
+import { envVarName } from "../core/config";
 import { devnetAccount, type DevnetRole } from "./accounts";
 
 export interface DevnetAgentSpec {
@@ -25,15 +26,24 @@ export function baseAgentEnv(
   httpPort: number,
   bookFile: string,
 ): Record<string, string> {
-  const prefix = `ZG_${spec.role.toUpperCase().replace(/-/g, "_")}_`;
+  const prefix = agentEnvPrefix(spec.role);
+  const v = (...key: string[]) => envVarName(prefix, key);
   return {
-    [`${prefix}RPC_URL`]: book.rpcUrl,
-    [`${prefix}CHAIN_ID`]: String(book.chainId),
-    [`${prefix}REDIS_URL`]: book.redisUrl ?? "",
-    [`${prefix}HTTP__HOST`]: "127.0.0.1",
-    [`${prefix}HTTP__PORT`]: String(httpPort),
-    [`${prefix}ADDRESS_BOOK`]: bookFile,
-    [`${prefix}PRIVATE_KEY`]: devnetAccount(spec.account).privateKey,
+    [v("rpcUrl")]: book.rpcUrl,
+    [v("chainId")]: String(book.chainId),
+    [v("redisUrl")]: book.redisUrl ?? "",
+    [v("http", "host")]: "127.0.0.1",
+    [v("http", "port")]: String(httpPort),
+    [v("addressBook")]: bookFile,
+    [v("privateKey")]: devnetAccount(spec.account).privateKey,
+    // The devnet mines a block a second and never reorganises: act on events quickly.
+    [v("confirmations")]: "1",
+    [v("pollIntervalMs")]: "500",
     ...spec.env(book, httpPort),
   };
+}
+
+/** The environment prefix of an agent role's config: `storage-node` → `ZG_STORAGE_NODE`. */
+export function agentEnvPrefix(role: string): string {
+  return `ZG_${role.toUpperCase().replace(/-/g, "_")}`;
 }
