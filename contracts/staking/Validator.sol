@@ -128,7 +128,6 @@ contract Validator is IValidator, Initializable, ReentrancyGuardTransient {
     ) external payable reinitializer(2) nonReentrant returns (uint256 shares) {
         ValidatorStorage storage $ = _getValidatorStorage();
         if (msg.sender != $.staking) revert ValidatorNotStaking(msg.sender);
-        if (operator == address(0)) revert ValidatorZeroAddress();
         IStaking.StakingParams memory p = IStaking($.staking).params();
         _checkDescription(description_);
         if (commissionRate_ > p.maxCommissionRate) {
