@@ -68,8 +68,8 @@ contract Validator is IValidator, Initializable, ReentrancyGuardTransient {
     struct ValidatorStorage {
         address staking;
         BondStatus lastBondStatus;
-        address operator;
         uint32 commissionRate;
+        address operator;
         uint96 withdrawalFeeInGwei;
         bytes pubkey;
         IStakingContract.Description description;

@@ -211,6 +211,35 @@ describe("Validator", () => {
     });
   });
 
+  describe("defensive checks (states unreachable without slashing, forced through storage)", () => {
+    // ValidatorStorage: slot 8 after the namespace base is `tokens` (checked against tokens() first).
+    const BASE = 0xf38dd7bda9daa34664e64450079b902070367ed667dbaa0ac5c6cf85cd515800n;
+    async function setTokens(address: string, value: bigint) {
+      const slot = ethers.toBeHex(BASE + 8n, 32);
+      expect(BigInt(await ethers.provider.getStorage(address, slot))).to.equal(
+        await Validator__factory.connect(address, ethers.provider).tokens(),
+      );
+      await ethers.provider.send("hardhat_setStorageAt", [address, slot, ethers.toBeHex(value, 32)]);
+    }
+
+    it("delegate reverts with ValidatorZeroShares when the amount buys no share", async () => {
+      const { validator, alice } = await loadFixture(validatorFixture);
+      await setTokens(await validator.getAddress(), MIN_SELF_DELEGATION * 10n ** 12n);
+      await expect(validator.connect(alice).delegate(alice.address, { value: GWEI }))
+        .to.be.revertedWithCustomError(validator, "ValidatorZeroShares")
+        .withArgs(GWEI);
+    });
+
+    it("undelegate reverts with ValidatorZeroAmount when the shares are worth nothing", async () => {
+      const { validator, alice } = await loadFixture(validatorFixture);
+      await validator.connect(alice).delegate(alice.address, { value: GWEI });
+      await setTokens(await validator.getAddress(), 1n);
+      await expect(validator.connect(alice).undelegate(alice.address, 1n, { value: FEE }))
+        .to.be.revertedWithCustomError(validator, "ValidatorZeroAmount")
+        .withArgs(1n);
+    });
+  });
+
   describe("bond status", () => {
     it("goes Bonded -> Unbonding -> Unbonded as the operator leaves and is paid", async () => {
       const { validator, operator, stranger } = await loadFixture(validatorFixture);
