@@ -110,6 +110,10 @@ async function main(): Promise<void> {
     gasUsed: await gasOf(v.connect(alice).undelegate(alice.address, ETH, { value: GWEI })),
   });
   rows.push({
+    operation: "undelegate (queue already in use)",
+    gasUsed: await gasOf(v.connect(alice).undelegate(alice.address, ETH, { value: GWEI })),
+  });
+  rows.push({
     operation: "distributeRewards (with value)",
     gasUsed: await gasOf(v.connect(bob).distributeRewards({ value: ETH })),
   });

@@ -112,6 +112,14 @@ contract Validator is IValidator, Initializable, ReentrancyGuardTransient {
         _disableInitializers();
     }
 
+    /**
+     * @notice Plain transfers (e.g. priority fees when this contract is the fee recipient) become tip fee, which
+     * the operator withdraws with {withdrawTipFee}. Emits {TipReceived}.
+     */
+    receive() external payable {
+        emit TipReceived(msg.sender, msg.value);
+    }
+
     /// @inheritdoc IValidator
     function initialize(bytes calldata pubkey) external initializer {
         ValidatorStorage storage $ = _getValidatorStorage();

@@ -88,6 +88,11 @@ interface IValidator is IValidatorContract {
     /// @param amount Amount in wei.
     event TipFeeWithdrawn(address indexed receiver, uint256 amount);
 
+    /// @notice Native tokens arrived as a plain transfer (priority fees, tips); they count as tip fee.
+    /// @param from Sender.
+    /// @param amount Amount in wei.
+    event TipReceived(address indexed from, uint256 amount);
+
     /// @notice The commission rate changed.
     /// @param oldRate Previous rate (ppm).
     /// @param newRate New rate (ppm).

@@ -1,5 +1,6 @@
 import { expect } from "chai";
-import hre, { ethers } from "hardhat";
+import hre, { ethers, ignition } from "hardhat";
+import StakingModule from "../../../ignition/modules/Staking";
 import { createProvider } from "hardhat/internal/core/providers/construction";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import {
@@ -48,6 +49,17 @@ describe("Staking", () => {
       expect(await staking.maxValidatorCount()).to.equal(100n);
       expect(await staking.validatorCount()).to.equal(0n);
       expect(await staking.POP_DST()).to.equal(POP_DST);
+    });
+
+    it("deploys through the Ignition module with its default (devnet) parameters", async () => {
+      const [deployer] = await ethers.getSigners();
+      const { Staking, RewardPool } = await ignition.deploy(StakingModule);
+      const staking = Staking__factory.connect(await Staking.getAddress(), deployer);
+      expect(await staking.minWithdrawabilityDelay()).to.equal(5n);
+      expect(await staking.minSelfDelegationInGwei()).to.equal(500n * GWEI);
+      expect(await staking.hasRole(await staking.GOVERNOR_ROLE(), deployer.address)).to.equal(true);
+      expect(await RewardPool.getFunction("staking")()).to.equal(await staking.getAddress());
+      expect(await RewardPool.getFunction("epochLength")()).to.equal(60n);
     });
 
     it("uses the ERC-7201 slot zg.storage.Staking (beacon is its first field)", async () => {

@@ -497,6 +497,20 @@ describe("Validator", () => {
       expect(await validator.tipFee()).to.equal(0n);
     });
 
+    it("plain transfers become tip fee (TipReceived) and do not change the share price", async () => {
+      const { validator, operator, stranger } = await loadFixture(validatorFixture);
+      const v = await validator.getAddress();
+      await expect(stranger.sendTransaction({ to: v, value: ETH }))
+        .to.emit(validator, "TipReceived")
+        .withArgs(stranger.address, ETH);
+      expect(await validator.tipFee()).to.equal(ETH);
+      expect(await validator.tokens()).to.equal(MIN_SELF_DELEGATION);
+      await expect(validator.connect(operator).withdrawTipFee(operator.address)).to.changeEtherBalances(
+        [validator, operator],
+        [-ETH, ETH],
+      );
+    });
+
     it("setCommissionRate updates, emits, distributes pending rewards first, and enforces the maximum", async () => {
       const { validator, operator, stranger } = await loadFixture(validatorFixture);
       await expect(validator.connect(operator).setCommissionRate(500_001n))
