@@ -53,6 +53,7 @@ async function main(): Promise<void> {
   };
   const init = stakingImpl.interface.encodeFunctionData("initialize", [
     admin.address,
+    0n,
     await validatorImpl.getAddress(),
     params,
   ]);
@@ -61,6 +62,7 @@ async function main(): Promise<void> {
   const poolImpl = await new RewardPool__factory(admin).deploy();
   const poolInit = poolImpl.interface.encodeFunctionData("initialize", [
     admin.address,
+    0n,
     keeper.address,
     await staking.getAddress(),
     60n,

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.24;
 
-import {AccessControlUpgradeable} from "@openzeppelin/contracts-upgradeable/access/AccessControlUpgradeable.sol";
+import {AccessControlDefaultAdminRulesUpgradeable} from
+    "@openzeppelin/contracts-upgradeable/access/extensions/AccessControlDefaultAdminRulesUpgradeable.sol";
 import {Initializable} from "@openzeppelin/contracts-upgradeable/proxy/utils/Initializable.sol";
 import {UUPSUpgradeable} from "@openzeppelin/contracts-upgradeable/proxy/utils/UUPSUpgradeable.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
@@ -17,7 +18,13 @@ import {IRewardPool} from "./interfaces/IRewardPool.sol";
  * beacon chain). This pool stands in for that source so APY and rewards are real numbers on a devnet. UUPS proxy,
  * state in the ERC-7201 namespace `zg.storage.RewardPool`.
  */
-contract RewardPool is IRewardPool, Initializable, AccessControlUpgradeable, UUPSUpgradeable, ReentrancyGuardTransient {
+contract RewardPool is
+    IRewardPool,
+    Initializable,
+    AccessControlDefaultAdminRulesUpgradeable,
+    UUPSUpgradeable,
+    ReentrancyGuardTransient
+{
     /// @inheritdoc IRewardPool
     bytes32 public constant DISTRIBUTOR_ROLE = keccak256("DISTRIBUTOR_ROLE");
     /// @inheritdoc IRewardPool
@@ -53,6 +60,7 @@ contract RewardPool is IRewardPool, Initializable, AccessControlUpgradeable, UUP
     /// @inheritdoc IRewardPool
     function initialize(
         address admin,
+        uint48 adminTransferDelay,
         address distributor,
         address staking_,
         uint64 epochLength_,
@@ -63,8 +71,7 @@ contract RewardPool is IRewardPool, Initializable, AccessControlUpgradeable, UUP
         if (distributor == address(0)) revert RewardPoolInvalidParameter("distributor");
         if (staking_ == address(0)) revert RewardPoolInvalidParameter("staking");
         if (epochLength_ == 0) revert RewardPoolInvalidParameter("epochLength");
-        __AccessControl_init();
-        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+        __AccessControlDefaultAdminRules_init(adminTransferDelay, admin);
         _grantRole(GOVERNOR_ROLE, admin);
         _grantRole(UPGRADER_ROLE, admin);
         _grantRole(DISTRIBUTOR_ROLE, distributor);

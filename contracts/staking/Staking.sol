@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.24;
 
-import {AccessControlUpgradeable} from "@openzeppelin/contracts-upgradeable/access/AccessControlUpgradeable.sol";
+import {AccessControlDefaultAdminRulesUpgradeable} from
+    "@openzeppelin/contracts-upgradeable/access/extensions/AccessControlDefaultAdminRulesUpgradeable.sol";
 import {Initializable} from "@openzeppelin/contracts-upgradeable/proxy/utils/Initializable.sol";
 import {UUPSUpgradeable} from "@openzeppelin/contracts-upgradeable/proxy/utils/UUPSUpgradeable.sol";
 import {BeaconProxy} from "@openzeppelin/contracts/proxy/beacon/BeaconProxy.sol";
@@ -29,7 +30,13 @@ import {BLS12381} from "./lib/BLS12381.sol";
  * - The revert strings of the docs ("Validator already exists", "Invalid signature", "Validator not found")
  *   are custom errors of the same names carrying the key.
  */
-contract Staking is IStaking, Initializable, AccessControlUpgradeable, UUPSUpgradeable, ReentrancyGuardTransient {
+contract Staking is
+    IStaking,
+    Initializable,
+    AccessControlDefaultAdminRulesUpgradeable,
+    UUPSUpgradeable,
+    ReentrancyGuardTransient
+{
     /// @inheritdoc IStaking
     bytes32 public constant GOVERNOR_ROLE = keccak256("GOVERNOR_ROLE");
     /// @inheritdoc IStaking
@@ -62,13 +69,14 @@ contract Staking is IStaking, Initializable, AccessControlUpgradeable, UUPSUpgra
     }
 
     /// @inheritdoc IStaking
-    function initialize(address admin, address validatorImplementation, StakingParams calldata initialParams)
-        external
-        initializer
-    {
+    function initialize(
+        address admin,
+        uint48 adminTransferDelay,
+        address validatorImplementation,
+        StakingParams calldata initialParams
+    ) external initializer {
         if (admin == address(0) || validatorImplementation == address(0)) revert StakingZeroAddress();
-        __AccessControl_init();
-        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+        __AccessControlDefaultAdminRules_init(adminTransferDelay, admin);
         _grantRole(GOVERNOR_ROLE, admin);
         _grantRole(UPGRADER_ROLE, admin);
         StakingStorage storage $ = _getStakingStorage();

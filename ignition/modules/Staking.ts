@@ -8,6 +8,8 @@ import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
 export default buildModule("Staking", (m) => {
   const admin = m.getParameter("admin", m.getAccount(0));
   const keeper = m.getParameter("keeper", m.getAccount(0));
+  // Delay of the two-step DEFAULT_ADMIN_ROLE transfer (AccessControlDefaultAdminRules); raise it in production.
+  const adminTransferDelay = m.getParameter("adminTransferDelay", 0n);
 
   const params = {
     maxValidatorCount: m.getParameter("maxValidatorCount", 100n),
@@ -25,6 +27,7 @@ export default buildModule("Staking", (m) => {
   const stakingImplementation = m.contract("Staking", [], { id: "StakingImplementation" });
   const stakingInit = m.encodeFunctionCall(stakingImplementation, "initialize", [
     admin,
+    adminTransferDelay,
     validatorImplementation,
     params,
   ]);
@@ -34,6 +37,7 @@ export default buildModule("Staking", (m) => {
   const rewardPoolImplementation = m.contract("RewardPool", [], { id: "RewardPoolImplementation" });
   const rewardPoolInit = m.encodeFunctionCall(rewardPoolImplementation, "initialize", [
     admin,
+    adminTransferDelay,
     keeper,
     Staking,
     m.getParameter("rewardEpochLength", 60n), // seconds

@@ -67,6 +67,7 @@ interface IRewardPool {
     /**
      * @notice Sets the pool up behind its proxy.
      * @param admin Receives DEFAULT_ADMIN_ROLE, GOVERNOR_ROLE and UPGRADER_ROLE.
+     * @param adminTransferDelay Delay (seconds) of the two-step DEFAULT_ADMIN_ROLE transfer.
      * @param distributor Receives DISTRIBUTOR_ROLE (the staking keeper).
      * @param staking_ The Staking registry.
      * @param epochLength_ Epoch length in seconds (fixed).
@@ -75,6 +76,7 @@ interface IRewardPool {
      */
     function initialize(
         address admin,
+        uint48 adminTransferDelay,
         address distributor,
         address staking_,
         uint64 epochLength_,

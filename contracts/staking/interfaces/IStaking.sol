@@ -134,11 +134,16 @@ interface IStaking is IStakingContract {
     /**
      * @notice Sets up the registry behind its proxy and deploys the validator beacon it owns.
      * @param admin Receives DEFAULT_ADMIN_ROLE, GOVERNOR_ROLE and UPGRADER_ROLE.
+     * @param adminTransferDelay Delay (seconds) of the two-step DEFAULT_ADMIN_ROLE transfer.
      * @param validatorImplementation Logic contract for every validator.
      * @param initialParams Initial parameters.
      */
-    function initialize(address admin, address validatorImplementation, StakingParams calldata initialParams)
-        external;
+    function initialize(
+        address admin,
+        uint48 adminTransferDelay,
+        address validatorImplementation,
+        StakingParams calldata initialParams
+    ) external;
 
     /**
      * @notice Replaces all parameters.

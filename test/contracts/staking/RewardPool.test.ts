@@ -40,14 +40,15 @@ describe("RewardPool", () => {
 
     for (const [name, index] of [
       ["admin", 0],
-      ["distributor", 1],
-      ["staking", 2],
+      ["distributor", 2],
+      ["staking", 3],
     ] as const) {
       it(`reverts with RewardPoolInvalidParameter for a zero ${name}`, async () => {
         const { admin } = await loadFixture(validatorFixture);
         const impl = await new RewardPool__factory(admin).deploy();
-        const args: [string, string, string, bigint, bigint, bigint] = [
+        const args: [string, bigint, string, string, bigint, bigint, bigint] = [
           admin.address,
+          0n,
           admin.address,
           admin.address,
           60n,
@@ -68,6 +69,7 @@ describe("RewardPool", () => {
       const impl = await new RewardPool__factory(admin).deploy();
       const data = impl.interface.encodeFunctionData("initialize", [
         admin.address,
+        0n,
         admin.address,
         admin.address,
         0n,
@@ -79,7 +81,7 @@ describe("RewardPool", () => {
         .to.be.revertedWithCustomError(impl, "RewardPoolInvalidParameter")
         .withArgs("epochLength");
       await expect(
-        impl.initialize(admin.address, admin.address, admin.address, 1n, 1n, 1n),
+        impl.initialize(admin.address, 0n, admin.address, admin.address, 1n, 1n, 1n),
       ).to.be.revertedWithCustomError(impl, "InvalidInitialization");
     });
   });

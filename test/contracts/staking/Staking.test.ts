@@ -90,15 +90,28 @@ describe("Staking", () => {
     it("cannot be initialized twice, nor through the implementation", async () => {
       const { staking, admin } = await loadFixture(deployStakingFixture);
       const params = await paramsOf(staking);
-      await expect(staking.initialize(admin.address, admin.address, params)).to.be.revertedWithCustomError(
+      await expect(staking.initialize(admin.address, 0n, admin.address, params)).to.be.revertedWithCustomError(
         staking,
         "InvalidInitialization",
       );
       const impl = await new Staking__factory(admin).deploy();
-      await expect(impl.initialize(admin.address, admin.address, params)).to.be.revertedWithCustomError(
+      await expect(impl.initialize(admin.address, 0n, admin.address, params)).to.be.revertedWithCustomError(
         impl,
         "InvalidInitialization",
       );
+    });
+
+    it("transfers DEFAULT_ADMIN_ROLE only in two steps (AccessControlDefaultAdminRules)", async () => {
+      const { staking, admin, alice } = await loadFixture(deployStakingFixture);
+      const adminRole = await staking.DEFAULT_ADMIN_ROLE();
+      await expect(staking.connect(admin).grantRole(adminRole, alice.address)).to.be.revertedWithCustomError(
+        staking,
+        "AccessControlEnforcedDefaultAdminRules",
+      );
+      await staking.connect(admin).beginDefaultAdminTransfer(alice.address);
+      await staking.connect(alice).acceptDefaultAdminTransfer();
+      expect(await staking.defaultAdmin()).to.equal(alice.address);
+      expect(await staking.hasRole(adminRole, admin.address)).to.equal(false);
     });
 
     it("rejects zero addresses at initialization", async () => {
@@ -106,7 +119,7 @@ describe("Staking", () => {
       const params = await paramsOf(staking);
       const impl = await new Staking__factory(admin).deploy();
       const proxyFactory = await ethers.getContractFactory("ERC1967Proxy");
-      const data = impl.interface.encodeFunctionData("initialize", [ethers.ZeroAddress, admin.address, params]);
+      const data = impl.interface.encodeFunctionData("initialize", [ethers.ZeroAddress, 0n, admin.address, params]);
       await expect(proxyFactory.deploy(await impl.getAddress(), data)).to.be.revertedWithCustomError(
         impl,
         "StakingZeroAddress",
