@@ -198,6 +198,17 @@ contract Staking is
     }
 
     /// @inheritdoc IStaking
+    function getValidators(uint256 offset, uint256 limit) external view returns (address[] memory page) {
+        address[] storage list = _getStakingStorage().validatorList;
+        if (offset >= list.length) return page;
+        uint256 end = list.length - offset < limit ? list.length : offset + limit;
+        page = new address[](end - offset);
+        for (uint256 i = offset; i < end; ++i) {
+            page[i - offset] = list[i];
+        }
+    }
+
+    /// @inheritdoc IStaking
     function proofOfPossessionMessage(bytes calldata pubkey, address operator, uint64 amountInGwei)
         public
         view

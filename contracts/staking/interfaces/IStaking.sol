@@ -193,6 +193,14 @@ interface IStaking is IStakingContract {
     function validatorAt(uint256 index) external view returns (address validator);
 
     /**
+     * @notice Initialized validators from `offset`, at most `limit` of them (a page for keepers and indexers).
+     * @param offset First position.
+     * @param limit Largest page size.
+     * @return page Validator contracts (shorter than `limit` at the end, empty past it).
+     */
+    function getValidators(uint256 offset, uint256 limit) external view returns (address[] memory page);
+
+    /**
      * @notice The proof-of-possession message for a given initialization.
      * @param pubkey Consensus public key.
      * @param operator Caller of `initializeValidator`.

@@ -586,5 +586,11 @@ describe("Validator", () => {
     expect(await second.operatorAddress()).to.equal(alice.address);
     expect(await staking.validatorCount()).to.equal(2n);
     expect(await staking.validatorAt(1)).to.equal(await second.getAddress());
+    const both = [await validator.getAddress(), await second.getAddress()];
+    expect(await staking.getValidators(0, 10)).to.deep.equal(both);
+    expect(await staking.getValidators(1, 1)).to.deep.equal([both[1]]);
+    expect(await staking.getValidators(0, 1)).to.deep.equal([both[0]]);
+    expect(await staking.getValidators(2, 5)).to.deep.equal([]);
+    expect(await staking.getValidators(1, 2n ** 256n - 1n)).to.deep.equal([both[1]]);
   });
 });
