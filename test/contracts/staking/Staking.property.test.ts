@@ -1,9 +1,9 @@
 import { expect } from "chai";
 import fc from "fast-check";
 import { ethers } from "hardhat";
-import { loadFixture, mine } from "@nomicfoundation/hardhat-network-helpers";
+import { loadFixture, mine, time } from "@nomicfoundation/hardhat-network-helpers";
 import type { ContractTransactionResponse } from "ethers";
-import { ETH, GWEI, MIN_SELF_DELEGATION, WITHDRAW_DELAY, validatorFixture } from "./fixtures";
+import { ETH, GWEI, MIN_SELF_DELEGATION, WITHDRAW_DELAY, createValidator, keyFor, validatorFixture } from "./fixtures";
 
 type Action =
   | { kind: "delegate"; who: number; amount: bigint }
@@ -162,12 +162,80 @@ describe("Staking properties", () => {
           // Queued withdrawals: the sum of the entries equals pendingWithdrawAmount.
           expect(await validator.committedWithdrawAmount(2n ** 64n)).to.equal(await validator.pendingWithdrawAmount());
         }
+        // committedWithdrawAmount(h) equals a brute-force sum over the waiting entries, at every height.
+        const count = Number(await validator.withdrawCount());
+        const entries = [];
+        for (let i = 0; i < count; i++) entries.push(await validator.getWithdraw(i));
+        const heights = new Set<bigint>([
+          0n,
+          ...entries.map((e) => e.completionHeight - 1n),
+          ...entries.map((e) => e.completionHeight),
+        ]);
+        for (const h of heights) {
+          const expected = entries.filter((e) => e.completionHeight <= h).reduce((sum, e) => sum + e.amount, 0n);
+          expect(await validator.committedWithdrawAmount(h)).to.equal(expected);
+        }
+        for (let i = 1; i < entries.length; i++) {
+          expect(entries[i].completionHeight).to.be.gte(entries[i - 1].completionHeight);
+        }
         // Drain: after the delay, processing everything empties the queue even with a rejecting receiver.
         await mine(Number(WITHDRAW_DELAY) + 1);
         await validator.processWithdrawQueueUpTo(1000);
         expect(await validator.withdrawCount()).to.equal(0n);
       }),
       { numRuns: 50 },
+    );
+  });
+});
+
+describe("RewardPool properties", () => {
+  it("never pays more than maxRewardPerEpoch per epoch, nor more than a validator's epoch reward", async () => {
+    const YEAR = 365n * 24n * 3600n;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.bigInt({ min: 0n, max: 2000n * ETH }), { minLength: 1, maxLength: 3 }),
+        fc.bigInt({ min: 0n, max: ETH / 100n }),
+        fc.integer({ min: 1, max: 3 }),
+        async (extraStakes, budget, epochs) => {
+          const { staking, rewardPool, admin, keeper, alice } = await loadFixture(validatorFixture);
+          const validators = [];
+          for (let i = 0; i < extraStakes.length; i++) {
+            const v = await createValidator(staking, alice, { key: keyFor(20 + i) });
+            if (extraStakes[i] >= GWEI) await v.connect(alice).delegate(alice.address, { value: extraStakes[i] });
+            validators.push(await v.getAddress());
+          }
+          await rewardPool.connect(admin).fund({ value: 10n * ETH });
+          await rewardPool.connect(admin).setRewardParameters(100_000, budget);
+          const epochLength = await rewardPool.epochLength();
+          const paidPerEpoch = new Map<bigint, bigint>();
+          for (let e = 0; e < epochs; e++) {
+            const owed = new Map<string, bigint>();
+            for (const v of validators) owed.set(v, await rewardPool.pendingReward(v));
+            const receipt = await (await rewardPool.connect(keeper).distribute(validators)).wait();
+            let paid = 0n;
+            for (const log of receipt!.logs) {
+              const parsed =
+                log.address === (await rewardPool.getAddress()) ? rewardPool.interface.parseLog(log) : null;
+              if (parsed?.name !== "RewardPaid") continue;
+              const amount = parsed.args.amount as bigint;
+              expect(amount).to.be.lte(owed.get(parsed.args.validator as string)!);
+              paid += amount;
+            }
+            const epoch = await rewardPool.currentEpoch();
+            const total = (paidPerEpoch.get(epoch) ?? 0n) + paid;
+            paidPerEpoch.set(epoch, total);
+            expect(total).to.be.lte(budget);
+            expect(await rewardPool.paidInCurrentEpoch()).to.equal(total);
+            for (const v of validators) {
+              const stake = await (await ethers.getContractAt("Validator", v)).effectiveStakes();
+              expect(owed.get(v)).to.be.lte((stake * 100_000n * epochLength) / (1_000_000n * YEAR) + 1n);
+            }
+            // Either a new epoch or (e odd) another call within the same epoch.
+            if (e % 2 === 0) await time.increase(Number(epochLength));
+          }
+        },
+      ),
+      { numRuns: 20 },
     );
   });
 });
