@@ -8,6 +8,7 @@ import {UUPSUpgradeable} from "@openzeppelin/contracts-upgradeable/proxy/utils/U
 import {BeaconProxy} from "@openzeppelin/contracts/proxy/beacon/BeaconProxy.sol";
 import {UpgradeableBeacon} from "@openzeppelin/contracts/proxy/beacon/UpgradeableBeacon.sol";
 import {Create2} from "@openzeppelin/contracts/utils/Create2.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {IStakingContract} from "./interfaces/IStakingContract.sol";
 import {IStaking} from "./interfaces/IStaking.sol";
@@ -289,7 +290,7 @@ contract Staking is
         if (msg.value % 1 gwei != 0) revert StakingAmountNotGweiMultiple(msg.value);
         uint256 minimum = uint256(p.minSelfDelegationInGwei) * 1 gwei;
         if (msg.value < minimum || msg.value == 0) revert StakingInitialDelegationBelowMinimum(msg.value, minimum);
-        uint64 amountInGwei = uint64(msg.value / 1 gwei);
+        uint64 amountInGwei = SafeCast.toUint64(msg.value / 1 gwei);
         bytes memory message = proofOfPossessionMessage(pubkey, msg.sender, amountInGwei);
         if (!BLS12381.verifyProofOfPossession(pubkey, signature, message, bytes(POP_DST))) {
             revert InvalidSignature(pubkey);

@@ -438,6 +438,50 @@ describe("Validator", () => {
       expect(await validator.annualPercentageYield()).to.be.within(920n, 931n); // ≈ 9.3 %
     });
 
+    it("sends everything to the community pool when no shares are outstanding", async () => {
+      const { staking, validator, operator, stranger } = await loadFixture(validatorFixture);
+      await validator.connect(operator).undelegate(operator.address, MIN_SELF_DELEGATION, { value: FEE });
+      expect(await validator.delegatorShares()).to.equal(0n);
+      await expect(validator.connect(stranger).distributeRewards({ value: ETH }))
+        .to.emit(validator, "RewardsDistributed")
+        .withArgs(ETH, ETH, 0n, 0n)
+        .and.to.emit(staking, "CommunityPoolDeposited")
+        .withArgs(await validator.getAddress(), ETH);
+      expect(await validator.tokens()).to.equal(0n);
+      expect(await validator.annualPercentageYield()).to.equal(0n);
+    });
+
+    it("accumulates rewards of distributions in the same block into the next APY window", async () => {
+      const { validator, stranger } = await loadFixture(validatorFixture);
+      await ethers.provider.send("evm_setAutomine", [false]);
+      try {
+        await validator.connect(stranger).distributeRewards({ value: ETH });
+        await validator.connect(stranger).distributeRewards({ value: ETH });
+        await mine(1);
+      } finally {
+        await ethers.provider.send("evm_setAutomine", [true]);
+      }
+      // Both land in the activation block's successor; the first closes a window, the second has elapsed 0.
+      const [activated] = await validator.queryFilter(validator.filters.ValidatorActivated());
+      const events = await validator.queryFilter(validator.filters.RewardsDistributed());
+      expect(events.length).to.equal(2);
+      expect(events[0].blockNumber).to.equal(events[1].blockNumber);
+      const apyAfterFirst = await validator.annualPercentageYield();
+      await time.increase(100);
+      await validator.connect(stranger).distributeRewards({ value: ETH });
+      const perReward = events[1].args.delegatorRewards;
+      const windowStart = BigInt((await events[0].getBlock()).timestamp);
+      const now = BigInt((await ethers.provider.getBlock("latest"))!.timestamp);
+      const tokensBefore = (await validator.tokens()) - perReward;
+      const year = 365n * 24n * 3600n;
+      // The window holds the second (same-block) reward and the last one.
+      expect(await validator.annualPercentageYield()).to.equal(
+        (2n * perReward * 10_000n * year) / (tokensBefore * (now - windowStart)),
+      );
+      expect(apyAfterFirst).to.be.gt(0n);
+      expect(activated.blockNumber).to.be.lt(events[0].blockNumber);
+    });
+
     it("uses min(commissionRate, maxCommissionRate) after governance lowers the maximum", async () => {
       const { staking, admin, validator, stranger } = await loadFixture(validatorFixture);
       await staking.connect(admin).setParams({ ...(await paramsOf(staking)), maxCommissionRate: 10_000n });
