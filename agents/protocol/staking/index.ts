@@ -6,3 +6,4 @@ export * from "./consensusKey";
 export * from "./signProofOfPossession";
 export * from "./description";
 export * from "./units";
+export * from "./prepareValidatorInitialization";

@@ -9,7 +9,12 @@ import {
   ValidatorV2Mock__factory,
   Validator__factory,
 } from "../../../typechain";
-import { POP_DST, encodeProofOfPossessionMessage, type Hex } from "../../../agents/protocol/staking";
+import {
+  POP_DST,
+  encodeProofOfPossessionMessage,
+  prepareValidatorInitialization,
+  type Hex,
+} from "../../../agents/protocol/staking";
 import {
   DESCRIPTION,
   ETH,
@@ -229,6 +234,29 @@ describe("Staking", () => {
             value: MIN_SELF_DELEGATION,
           }),
       ).to.emit(staking, "ValidatorCreated");
+    });
+
+    it("accepts the transaction built by prepareValidatorInitialization (TS, end to end)", async () => {
+      const { staking, operator } = await loadFixture(deployStakingFixture);
+      const key = keyFor(11);
+      const validator = await staking.computeValidatorAddress(key.pubkey);
+      const tx = prepareValidatorInitialization({
+        secretKey: key.secretKey,
+        chainId: 31337n,
+        staking: (await staking.getAddress()) as Hex,
+        validator: validator as Hex,
+        operator: operator.address as Hex,
+        value: MIN_SELF_DELEGATION,
+        description: DESCRIPTION,
+        commissionRate: 20_000,
+        withdrawalFeeInGwei: 3n,
+      });
+      await expect(operator.sendTransaction(tx))
+        .to.emit(staking, "ValidatorInitialized")
+        .withArgs(validator, operator.address, key.pubkey, MIN_SELF_DELEGATION);
+      const v = Validator__factory.connect(validator, operator);
+      expect(await v.commissionRate()).to.equal(20_000n);
+      expect(await v.withdrawalFeeInGwei()).to.equal(3n);
     });
 
     it("reverts with ValidatorNotFound when the validator was not created", async () => {
