@@ -3,21 +3,24 @@ pragma solidity ^0.8.24;
 
 import {IValidatorContract} from "../interfaces/IValidatorContract.sol";
 
-/// @dev Test-only delegator whose receive() can be switched between accepting, reverting and burning all gas.
+/// @dev Test-only delegator whose receive() can accept, revert, burn all gas, or re-enter the validator.
 contract RejectingReceiver {
     enum Mode {
         Accept,
         Revert,
-        BurnGas
+        BurnGas,
+        Reenter
     }
 
     Mode public mode;
+    IValidatorContract public target;
 
     function setMode(Mode mode_) external {
         mode = mode_;
     }
 
     function delegateTo(IValidatorContract validator) external payable returns (uint256) {
+        target = validator;
         return validator.delegate{value: msg.value}(address(this));
     }
 
@@ -31,5 +34,6 @@ contract RejectingReceiver {
         if (mode == Mode.BurnGas) {
             while (true) {}
         }
+        if (mode == Mode.Reenter) target.processWithdrawQueue();
     }
 }

@@ -346,6 +346,7 @@ describe("Validator", () => {
     for (const [mode, label] of [
       [1, "reverts"],
       [2, "burns all gas"],
+      [3, "re-enters processWithdrawQueue (blocked by the reentrancy guard)"],
     ] as const) {
       it(`a receiver that ${label} lands on the failed stack, does not block the queue, then goes to the community pool`, async () => {
         const { staking, validator, alice, bob, stranger, receiver } = await loadFixture(validatorFixture);
