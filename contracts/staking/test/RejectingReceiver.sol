@@ -13,14 +13,14 @@ contract RejectingReceiver {
     }
 
     Mode public mode;
-    IValidatorContract public target;
+    IValidatorContract public reentryTarget;
 
     function setMode(Mode mode_) external {
         mode = mode_;
     }
 
     function delegateTo(IValidatorContract validator) external payable returns (uint256) {
-        target = validator;
+        reentryTarget = validator;
         return validator.delegate{value: msg.value}(address(this));
     }
 
@@ -34,6 +34,6 @@ contract RejectingReceiver {
         if (mode == Mode.BurnGas) {
             while (true) {}
         }
-        if (mode == Mode.Reenter) target.processWithdrawQueue();
+        if (mode == Mode.Reenter) reentryTarget.processWithdrawQueue();
     }
 }
