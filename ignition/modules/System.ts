@@ -1,6 +1,7 @@
 import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
 import ComputeModule from "./Compute";
 import INFTModule from "./INFT";
+import StakingModule from "./Staking";
 import StorageModule from "./Storage";
 
 /**
@@ -11,5 +12,6 @@ export default buildModule("System", (m) => {
   const storage = m.useModule(StorageModule);
   const compute = m.useModule(ComputeModule);
   const inft = m.useModule(INFTModule);
-  return { ...storage, ...compute, ...inft };
+  const staking = m.useModule(StakingModule);
+  return { ...storage, ...compute, ...inft, ...staking };
 });
