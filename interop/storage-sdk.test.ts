@@ -140,7 +140,7 @@ describe("official storage SDKs against our Flow, with the official bytecode as 
     expect(got.fee).toBe(18n * price);
     const off = await upload128(official128.flow, replayInput());
     expect(got).toEqual(off);
-  });
+  }, 120_000);
 
   it("SDK 1.2.8: a sequence of uploads matches the official Flow field by field, and the flow roots agree", async () => {
     for (const [i, size] of SIZES.entries()) {
@@ -162,7 +162,7 @@ describe("official storage SDKs against our Flow, with the official bytecode as 
       new Contract(official128.flow, root, provider).getFlowRootByTxSeq(last),
     ]);
     expect(ra).toBe(rb);
-  });
+  }, 240_000);
 
   it("SDK 0.3.3 (legacy submit 0xef3e12dc): parses our Submit log and lands where the 0.3.3 bytecode does", async () => {
     const iface033 = new Interface(officialFlow033().abi);
@@ -179,5 +179,5 @@ describe("official storage SDKs against our Flow, with the official bytecode as 
       expect(a.txSeqs).toEqual([Number(a.index)]);
       expect([a.index, a.startPos, a.length, a.fee], `size ${size}`).toEqual([b.index, b.startPos, b.length, b.fee]);
     }
-  });
+  }, 300_000);
 });
