@@ -74,7 +74,7 @@ beforeAll(async () => {
   redis = await startRedis();
   node = await startHardhatNode();
   const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "zg-keeper-test-"));
-  const deployed = await deploySystem(root, node.port, stateDir, `keeper-test-${node.port}`);
+  const deployed = await deploySystem(root, node.port, stateDir, `devnet-keeper-test-${node.port}`);
   staking = deployed.contracts.Staking!;
   rewardPool = deployed.contracts.RewardPool!;
   publicClient = clients("deployer").publicClient;
@@ -104,6 +104,11 @@ afterAll(async () => {
   await keeper?.stop({ drain: false });
   await node?.stop();
   await redis?.stop();
+  if (node)
+    fs.rmSync(path.join(root, "ignition", "deployments", `devnet-keeper-test-${node.port}`), {
+      recursive: true,
+      force: true,
+    });
 });
 
 describe("staking keeper", () => {
