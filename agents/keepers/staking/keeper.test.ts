@@ -16,6 +16,7 @@ import { RewardPoolAbi, StakingAbi, ValidatorAbi } from "../../generated/abis";
 import { keeperConfigSchema } from "./config";
 import { createStakingKeeper, type StakingKeeper } from "./keeper";
 import { createValidator, delegate, undelegate, type StakeClients } from "./operations";
+import { stakeCommand } from "../../cli/commands/stake";
 
 const root = projectRoot();
 const description = (moniker: string) => ({ moniker, identity: "", website: "", securityContact: "", details: "" });
@@ -278,5 +279,135 @@ describe("staking keeper", () => {
       expect(tx.from.toLowerCase()).toBe(keeperAddress.toLowerCase());
     }
     expect(role.failures).toEqual([]);
+  });
+});
+
+describe("zg stake", () => {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "zg-stake-cli-"));
+  const book = path.join(tmp, "book.json");
+  let created: Address;
+
+  async function zg(args: string[], env: NodeJS.ProcessEnv = {}): Promise<string> {
+    const lines: string[] = [];
+    const cmd = stakeCommand({ out: (l) => lines.push(l), env });
+    cmd.exitOverride();
+    for (const c of cmd.commands) c.exitOverride();
+    await cmd.parseAsync([...args, "--address-book", book], { from: "user" });
+    return lines.join("\n");
+  }
+
+  beforeAll(() => {
+    fs.writeFileSync(
+      book,
+      JSON.stringify({
+        chainId: 31337,
+        rpcUrl: node.rpcUrl,
+        contracts: { Staking: staking, RewardPool: rewardPool },
+        agents: {},
+        accounts: {},
+      }),
+    );
+  });
+
+  it("every subcommand has --help", () => {
+    const names = stakeCommand().commands.map((c) => c.name());
+    expect(names.sort()).toEqual(
+      ["create-validator", "delegate", "rewards", "set-commission", "undelegate", "validators", "withdrawals"].sort(),
+    );
+    for (const c of stakeCommand().commands) {
+      expect(c.helpInformation()).toContain("--network");
+      expect(c.description().length).toBeGreaterThan(10);
+    }
+  });
+
+  it("validators lists both devnet validators as Bonded", async () => {
+    const list = JSON.parse(await zg(["validators", "--json"])) as { validator: string; bondStatus: string }[];
+    expect(list.map((v) => v.bondStatus)).toEqual(["Bonded", "Bonded"]);
+  });
+
+  it("create-validator writes the BLS key 0600 (never in the output) and the keeper starts watching it", async () => {
+    const keyFile = path.join(tmp, "v3.key");
+    const out = JSON.parse(
+      await zg([
+        "create-validator",
+        "--amount",
+        "500",
+        "--moniker",
+        "cli",
+        "--commission",
+        "7.5",
+        "--key-file",
+        keyFile,
+        "--json",
+        "--as",
+        "alice",
+      ]),
+    ) as { validator: Address; pubkey: string; keyFile: string; secretKey?: string };
+    created = out.validator;
+    expect(out.secretKey).toBeUndefined();
+    const key = fs.readFileSync(keyFile, "utf8").trim();
+    expect(key).toMatch(/^0x[0-9a-f]{64}$/);
+    expect(fs.statSync(keyFile).mode & 0o777).toBe(0o600);
+    expect(JSON.stringify(out)).not.toContain(key.slice(2));
+    expect(
+      await publicClient.readContract({ address: created, abi: ValidatorAbi, functionName: "commissionRate" }),
+    ).toBe(75_000);
+    // The same key file again: refused before anything is sent.
+    const nonce = await publicClient.getTransactionCount({ address: devnetAccount("alice").address });
+    await expect(
+      zg(["create-validator", "--amount", "500", "--moniker", "x", "--key-file", keyFile, "--as", "alice"]),
+    ).rejects.toThrow(/exists/);
+    expect(await publicClient.getTransactionCount({ address: devnetAccount("alice").address })).toBe(nonce);
+    await waitFor(async () => keeper!.watched.some((v) => v.toLowerCase() === created.toLowerCase()), {
+      timeoutMs: 30_000,
+      what: "keeper reloaded with the new validator",
+    });
+  });
+
+  it("delegate, rewards, undelegate and withdrawals; the keeper pays the new validator's queue", async () => {
+    expect(await zg(["delegate", created, "--amount", "5", "--as", "bob"])).toMatch(/delegated 5 0G/);
+    const bob = devnetAccount("bob").address;
+    const r = JSON.parse(await zg(["rewards", created, "--delegator", bob, "--json"])) as {
+      shares: string;
+      value: string;
+    };
+    expect(BigInt(r.shares)).toBeGreaterThan(0n);
+    // Shares round down in the pool's favour: the value is 5 0G less at most a wei or two.
+    expect(parseEther("5") - BigInt(r.value)).toBeGreaterThanOrEqual(0n);
+    expect(parseEther("5") - BigInt(r.value)).toBeLessThan(3n);
+    // The sweep runs every 10 minutes here: the WithdrawQueued event of the newly watched validator schedules the payment.
+    const u = JSON.parse(await zg(["undelegate", created, "--as", "bob", "--json"])) as {
+      completionHeight: string;
+      amount: string;
+    };
+    const w = JSON.parse(await zg(["withdrawals", created, "--json"])) as {
+      queued: string;
+      queue: { receiver: string; matured: boolean }[];
+    };
+    expect(w.queued).toBe("1");
+    expect(w.queue[0]!.receiver.toLowerCase()).toBe(bob.toLowerCase());
+    expect(w.queue[0]!.matured).toBe(false);
+    const before = await publicClient.getBalance({ address: bob });
+    await mine(Number(BigInt(u.completionHeight) - (await publicClient.getBlockNumber())));
+    await waitFor(async () => (await publicClient.getBalance({ address: bob })) === before + BigInt(u.amount), {
+      timeoutMs: 30_000,
+      what: "bob paid",
+    });
+  });
+
+  it("set-commission works for the operator and is refused for anyone else with the decoded reason", async () => {
+    expect(await zg(["set-commission", created, "10", "--as", "alice"])).toMatch(/commission set to 10%/);
+    expect(
+      await publicClient.readContract({ address: created, abi: ValidatorAbi, functionName: "commissionRate" }),
+    ).toBe(100_000);
+    await expect(zg(["set-commission", created, "20", "--as", "bob"])).rejects.toThrow(
+      /reverted|Unauthorized|Operator/i,
+    );
+  });
+
+  it("outside localhost a key is required", async () => {
+    await expect(zg(["delegate", created, "--amount", "1", "--network", "zgTestnet"])).rejects.toThrow(
+      /ZG_PRIVATE_KEY/,
+    );
   });
 });
