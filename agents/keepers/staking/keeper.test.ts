@@ -275,7 +275,8 @@ describe("staking keeper", () => {
     expect(role.validators.map((v) => v.bondStatus)).toEqual(["Bonded", "Bonded"]);
     expect(BigInt(role.pool.balance)).toBeGreaterThan(0n);
     expect(BigInt(role.pool.balance)).toBe(await publicClient.getBalance({ address: rewardPool }));
-    expect(role.lastDistributionEpoch).toBe((await currentEpoch()).toString());
+    const now = await currentEpoch(); // a real epoch boundary may just have passed
+    expect([now, now - 1n].map(String)).toContain(role.lastDistributionEpoch);
     expect(role.validators.every((v) => v.withdrawCount === "0" && v.failedWithdrawCount === "0")).toBe(true);
     const kinds = new Set(role.recentTransactions.map((t) => t.kind));
     expect([...kinds].sort()).toEqual(["distribute", "process-failed", "process-queue"]);
