@@ -465,4 +465,35 @@ describe("staking keeper without events", () => {
     expect(failures[0]!.error).toMatch(/AccessControlUnauthorizedAccount/);
     expect(await publicClient.getTransactionCount({ address: alice.address })).toBe(nonce);
   });
+
+  it("an empty pool gets no transaction; refunded in the same epoch, the epoch is paid", async () => {
+    await keeper!.stop();
+    keeper = await startKeeper();
+    const deployer = clients("deployer");
+    const write = async (functionName: "withdraw" | "fund", args: readonly unknown[], value = 0n) => {
+      const hash = await deployer.walletClient.writeContract({
+        address: rewardPool,
+        abi: RewardPoolAbi,
+        functionName,
+        args: args as never,
+        value: value as never,
+      });
+      await publicClient.waitForTransactionReceipt({ hash });
+    };
+    const balance = await publicClient.getBalance({ address: rewardPool });
+    await write("withdraw", [deployer.walletClient.account.address, balance]);
+    const epochLength = await publicClient.readContract({
+      address: rewardPool,
+      abi: RewardPoolAbi,
+      functionName: "epochLength",
+    });
+    await node.rpc("evm_increaseTime", [Number(epochLength)]);
+    await mine(1);
+    const nonce = await keeperNonce();
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(await keeperNonce()).toBe(nonce);
+    expect(await allPaid()).toBe(false);
+    await write("fund", [], parseEther("100"));
+    await waitFor(allPaid, { timeoutMs: 30_000, what: "paid after refunding" });
+  });
 });

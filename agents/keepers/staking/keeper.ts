@@ -70,6 +70,16 @@ interface DistributeJobData {
   epoch: string;
 }
 
+/** What a `distribute` job returns (kept with the completed job). */
+interface DistributeResult {
+  epoch: string;
+  /** Transactions sent. */
+  sent: number;
+  validators?: number;
+  skip?: string;
+  txHashes: string[];
+}
+
 export class KeeperConfigError extends AgentError {
   override readonly name = "KeeperConfigError";
 }
@@ -202,18 +212,23 @@ export function createStakingKeeper(options: StakingKeeperOptions): StakingKeepe
     const pool = await readPoolState(client, rewardPool);
     const plan = planDistribution(pool, await readRewardsDue(client, rewardPool, validators), config.batchSize);
     if (plan.skip) return `epoch ${plan.epoch}: ${plan.skip}`;
-    await a.enqueue("distribute", { epoch: plan.epoch.toString() } satisfies DistributeJobData, {
-      jobId: jobIds.distribute(plan.epoch, plan.paid),
-    });
+    const jobId = jobIds.distribute(plan.epoch, plan.paid);
+    // A completed job that sent nothing (the pool was emptied between its tick and its run) must not stand in the
+    // way of this epoch's distribution: only a job that did the work deduplicates later ticks.
+    const existing = await a.queue("distribute").getJob(jobId);
+    if (existing && (await existing.isCompleted()) && (existing.returnvalue as DistributeResult | null)?.sent === 0) {
+      await existing.remove();
+    }
+    await a.enqueue("distribute", { epoch: plan.epoch.toString() } satisfies DistributeJobData, { jobId });
     return `epoch ${plan.epoch}: ${plan.due.length} due`;
   }
 
   /** `distribute`: pays every validator still due in the current epoch, in batches. */
-  async function distribute(job: Job<DistributeJobData>, a: Agent): Promise<string> {
+  async function distribute(job: Job<DistributeJobData>, a: Agent): Promise<DistributeResult> {
     const validators = await listValidators(client, staking);
     const pool = await readPoolState(client, rewardPool);
     const plan = planDistribution(pool, await readRewardsDue(client, rewardPool, validators), config.batchSize);
-    if (plan.skip) return `epoch ${plan.epoch} (job for ${job.data.epoch}): ${plan.skip}`;
+    if (plan.skip) return { epoch: plan.epoch.toString(), sent: 0, skip: plan.skip, txHashes: [] };
     const hashes: string[] = [];
     for (const batch of plan.batches) {
       try {
@@ -241,7 +256,8 @@ export function createStakingKeeper(options: StakingKeeperOptions): StakingKeepe
         throw err;
       }
     }
-    return `epoch ${plan.epoch}: ${plan.due.length} validators in ${hashes.join(", ")}`;
+    job.log(`epoch ${plan.epoch} (job for ${job.data.epoch}): ${plan.due.length} validators`).catch(() => undefined);
+    return { epoch: plan.epoch.toString(), sent: hashes.length, validators: plan.due.length, txHashes: hashes };
   }
 
   /** `sweep`: finds matured queues and failed stacks that no event scheduled (missed events, restarts). */
