@@ -102,6 +102,7 @@ export function createStakingKeeper(options: StakingKeeperOptions): StakingKeepe
   let current: Agent | undefined;
   let watched: Address[] = [];
   let reloadWanted = false;
+  let httpPort: number | undefined;
   let reloading: Promise<void> | undefined;
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
@@ -382,7 +383,8 @@ export function createStakingKeeper(options: StakingKeeperOptions): StakingKeepe
     reloadWanted = false;
     const validators = await listValidators(client, staking);
     const old = agent();
-    const port = old.url ? Number(new URL(old.url).port) : config.http.port;
+    // Keep the port the first agent bound (config port 0 = a free port picked once), so the URL stays valid.
+    const port = httpPort ?? config.http.port;
     logger.info({ validators: validators.length }, "reloading the keeper with a new validator set");
     await old.stop({ drain: true });
     watched = validators;
@@ -405,10 +407,15 @@ export function createStakingKeeper(options: StakingKeeperOptions): StakingKeepe
       watched = await listValidators(client, staking);
       current = build(watched, config.http.port);
       await current.start();
+      httpPort = current.url ? Number(new URL(current.url).port) : undefined;
       timer = setInterval(() => {
         if (!reloadWanted || reloading || stopped) return;
         reloading = reload()
-          .catch((err: unknown) => logger.error({ err }, "keeper reload failed"))
+          .catch((err: unknown) => {
+            // Try again on the next check: a keeper left without a running agent does no work at all.
+            reloadWanted = true;
+            logger.error({ err }, "keeper reload failed; retrying");
+          })
           .finally(() => (reloading = undefined));
       }, options.reloadCheckMs ?? 1_000);
     },
