@@ -1,6 +1,8 @@
 /**
  * `zg agent <role>`: the agent roles this build can run. Each subsystem registers its agent here.
  */
+import { stakingKeeperRole } from "../keepers/staking/role";
+
 export interface AgentRole {
   /** One line for `zg agent --help`. */
   summary: string;
@@ -8,4 +10,4 @@ export interface AgentRole {
   start(opts: { configFile?: string; env: NodeJS.ProcessEnv }): Promise<{ stop(): Promise<void> }>;
 }
 
-export const AGENT_ROLES: Record<string, AgentRole> = {};
+export const AGENT_ROLES: Record<string, AgentRole> = { keeper: stakingKeeperRole };

@@ -14,6 +14,7 @@ import { installPrecompiles } from "./precompiles";
 import { DevnetError, freePort, spawnManaged, waitFor, type ManagedProcess } from "./processes";
 import { formatResults, runScenario } from "./scenario";
 import { SCENARIO_STEPS } from "./steps";
+import { DEVNET_SETUP } from "./setup";
 import { startChain, startRedis, type ChainService, type RedisService } from "./services";
 
 export interface DevnetOptions {
@@ -88,6 +89,8 @@ export async function runDevnet(opts: DevnetOptions): Promise<number> {
     const bookFile = opts.addressBook ?? addressBookPath(opts.root, "localhost");
     // Agents read the address book at start-up, so write it before starting them, then again with their URLs.
     writeAddressBook(bookFile, book);
+    for (const setup of DEVNET_SETUP)
+      opts.log(`devnet: ${setup.name}: ${await setup.run({ root: opts.root, book, stateDir })}`);
 
     for (const spec of DEVNET_AGENTS) {
       const httpPort = await freePort();
