@@ -10,12 +10,15 @@ import fs from "node:fs";
 import path from "node:path";
 
 const dir = __dirname;
+// Benchmarks against the official SDKs live in interop/ beside the package that pins them.
+const dirs = [dir, path.join(dir, "..", "interop")];
+const files = new Map<string, string>();
+for (const d of dirs) {
+  for (const f of fs.readdirSync(d))
+    if (f.endsWith(".bench.ts")) files.set(f.replace(/\.bench\.ts$/, ""), path.join(d, f));
+}
 const wanted = process.argv.slice(2);
-const all = fs
-  .readdirSync(dir)
-  .filter((f) => f.endsWith(".bench.ts"))
-  .map((f) => f.replace(/\.bench\.ts$/, ""))
-  .sort();
+const all = [...files.keys()].sort();
 const unknown = wanted.filter((w) => !all.includes(w));
 if (unknown.length) {
   console.error(`bench: unknown benchmark(s) ${unknown.join(", ")}; available: ${all.join(", ")}`);
@@ -25,7 +28,7 @@ const tsx = path.join(dir, "..", "node_modules", ".bin", "tsx");
 let failed = 0;
 for (const name of wanted.length ? wanted : all) {
   console.log(`\n=== bench: ${name} ===`);
-  const r = spawnSync(tsx, [path.join(dir, `${name}.bench.ts`)], { stdio: "inherit", cwd: path.join(dir, "..") });
+  const r = spawnSync(tsx, [files.get(name)!], { stdio: "inherit", cwd: path.join(dir, "..") });
   if (r.status !== 0) {
     failed++;
     console.error(`bench: ${name} failed with exit code ${r.status}`);

@@ -8,7 +8,7 @@
  * The official Mine and Reward contracts do not ship in any npm package, so Mine.submit and reward withdrawal have
  * no official counterpart here (their absolute gas is in storage-gas.json).
  *
- * Run: `npx tsx bench/storage-vs-official.bench.ts` (needs `npm ci --prefix interop`). Writes
+ * Run: `npm run bench -- storage-vs-official` (or `npx tsx interop/storage-vs-official.bench.ts`) (needs `npm ci --prefix interop`). Writes
  * bench/results/storage-vs-official.json.
  */
 import fs from "node:fs";
@@ -24,12 +24,12 @@ import { devnetAccount } from "../agents/devnet/accounts";
 import { computeFileMerkle, computeFileMerkleStreaming, createSegmentHashPool } from "../agents/protocol/storage";
 
 const root = path.resolve(__dirname, "..");
-const interop = path.join(root, "interop");
+const interop = __dirname;
 // The official SDK pins ethers 6.13.1; use the interop package's copy throughout for the official side.
 const ethers = require(path.join(interop, "node_modules", "ethers")) as typeof import("ethers");
 const { deployOfficialStorage, officialFlow128 } = require(
   path.join(interop, "lib", "official-storage"),
-) as typeof import("../interop/lib/official-storage");
+) as typeof import("./lib/official-storage");
 const sdk = require(
   path.join(interop, "node_modules", "@0gfoundation", "0g-ts-sdk"),
 ) as typeof import("@0gfoundation/0g-ts-sdk");
@@ -138,10 +138,8 @@ async function throughput(sizeMiB: number, bigMiB: number): Promise<ThroughputRo
     if (err) throw err;
     return tree!.rootHash()!;
   });
-  const inMemory = await time(
-    "ours, computeFileMerkle (one thread, in memory)",
-    sizeMiB,
-    async () => toHex(computeFileMerkle(data).root!),
+  const inMemory = await time("ours, computeFileMerkle (one thread, in memory)", sizeMiB, async () =>
+    toHex(computeFileMerkle(data).root!),
   );
   const pool = createSegmentHashPool({ size: Math.max(1, os.cpus().length) });
   try {
