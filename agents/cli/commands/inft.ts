@@ -173,7 +173,10 @@ class Ctx {
   }
 }
 
-export function inftCommand(io: InftIo = defaultIo): Command {
+/**
+ * The `zg inft` command group. `throwOnError` makes commander throw instead of exiting (in-process callers).
+ */
+export function inftCommand(io: InftIo = defaultIo, options: { throwOnError?: boolean } = {}): Command {
   const inft = new Command("inft").description(
     "ERC-7857 intelligent NFTs: encrypted agents that move only together with an oracle re-encryption",
   );
@@ -478,6 +481,11 @@ export function inftCommand(io: InftIo = defaultIo): Command {
       io.log(bytesToHex(getCompressedPublicKey(hexToBytes(parseKey(key)))));
     });
 
+  if (options.throwOnError) {
+    for (const c of [inft, ...inft.commands]) {
+      c.exitOverride().configureOutput({ writeOut: (t) => io.log(t.trimEnd()), writeErr: (t) => io.log(t.trimEnd()) });
+    }
+  }
   return inft;
 }
 
