@@ -6,6 +6,7 @@
  */
 import { hexToBytes, type Address, type Hex, type PublicClient } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
+import type { Logger } from "pino";
 import { z } from "zod";
 import { baseConfigSchema, createAgent, loadConfig, readAddressBook, type Agent } from "../core/index";
 import { OracleRejectError } from "./errors";
@@ -66,7 +67,7 @@ export interface OracleAgent {
 /** Builds the oracle agent; `store`/`replay` may be injected (tests, benchmarks). */
 export function createOracleAgent(
   config: OracleConfig,
-  inject: { store?: CiphertextStore; replay?: ReplayGuard; name?: string } = {},
+  inject: { store?: CiphertextStore; replay?: ReplayGuard; name?: string; logger?: Logger } = {},
 ): OracleAgent {
   if (!config.privateKey) throw new OracleRejectError("bad_request", "the oracle needs ZG_ORACLE_PRIVATE_KEY");
   let agentNFT = config.agentNFT as Address | undefined;
@@ -78,6 +79,7 @@ export function createOracleAgent(
   const agent = createAgent({
     name,
     config,
+    logger: inject.logger,
     status: () => ({
       oracle: service.address,
       publicKey: service.publicKey,

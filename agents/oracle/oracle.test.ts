@@ -6,6 +6,7 @@ import path from "node:path";
 import { randomBytes } from "@noble/hashes/utils.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bytesToHex, hexToBytes, keccak256, type Address, type Hex } from "viem";
+import { createLogger } from "../core/logger";
 import { AgentNFTAbi, TEEVerifierAbi } from "../generated/abis";
 import {
   decryptMetadata,
@@ -15,6 +16,7 @@ import {
   getCompressedPublicKey,
   getTransferProof,
   INFT_ACTIONS,
+  openSealedKey,
   sealKey,
   type InftAction,
 } from "../protocol/inft";
@@ -565,4 +567,80 @@ function claimlessRequest(w: ReturnType<typeof requestToWire>): OracleRequest {
     requestId: w.requestId as Hex,
     expiresAt: BigInt(w.expiresAt),
   };
+}
+
+describe("rotation and logging", () => {
+  it("the owner rotates its key through the oracle; the old key no longer opens the token, and no log line carries a key or the plaintext", async () => {
+    const lines: string[] = [];
+    const logger = createLogger({
+      name: "oracle-log-test",
+      level: "trace",
+      destination: { write: (l: string) => void lines.push(l) },
+    });
+    const logged = await env.startOracle({
+      key: bytesToHex(env.actors.oracle.secretKey),
+      name: "inft-oracle-logged",
+      logger,
+    });
+    const client = new OracleClient(logged.url as string);
+    const { alice } = env.actors;
+    const m = await mint(alice, "secret-plaintext-marker");
+    const oldKey = await openTokenKey({ ...ref(), tokenId: m.tokenId, secretKey: alice.secretKey, keyring });
+    // A refused attempt is logged too.
+    await expectReject(
+      requestReencryption({
+        ...ref(),
+        oracle: client,
+        requester: alice.account,
+        tokenId: m.tokenId,
+        action: INFT_ACTIONS.Rotate,
+        to: env.actors.bob.account.address,
+        receiverPubKey: pub(alice),
+        dataKey: oldKey,
+      }),
+      400,
+      "invalid_receiver",
+    );
+    const result = await requestReencryption({
+      ...ref(),
+      oracle: client,
+      requester: alice.account,
+      tokenId: m.tokenId,
+      action: INFT_ACTIONS.Rotate,
+      to: alice.account.address,
+      receiverPubKey: pub(alice),
+      dataKey: oldKey,
+    });
+    const ack = await acknowledgeClaim({ ...ref(), result, account: alice.account, secretKey: alice.secretKey });
+    await submitClaim({
+      publicClient: env.publicClient,
+      wallet: alice.wallet,
+      agentNFT: env.agentNFT,
+      result,
+      receiverSignature: ack,
+    });
+    const plain = await decryptToken({
+      ...ref(),
+      tokenId: m.tokenId,
+      secretKey: alice.secretKey,
+      store: env.store,
+      keyring,
+    });
+    expect(new TextDecoder().decode(plain)).toBe(m.body);
+    const newKey = openSealedKey({ secretKey: alice.secretKey, sealed: hexToBytes(result.sealedKey as Hex) });
+    const claim = claimFromWire(result.claim);
+    expect(() => decryptMetadata({ key: oldKey, ciphertext: newCipherOf(claim.newURI) })).toThrow();
+
+    const log = lines.join("").toLowerCase();
+    expect(log).toContain("claim prepared");
+    expect(log).toContain("request rejected");
+    for (const secret of [env.actors.oracle.secretKey, oldKey, newKey]) {
+      expect(log).not.toContain(bytesToHex(secret).slice(2));
+    }
+    expect(log).not.toContain("secret-plaintext-marker");
+  });
+});
+
+function newCipherOf(uri: string): Uint8Array {
+  return new Uint8Array(fs.readFileSync(path.join(env.storeDir, `${parseCiphertextUri(uri).slice(2)}.bin`)));
 }

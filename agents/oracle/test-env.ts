@@ -21,6 +21,7 @@ import {
 } from "viem";
 import { privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
 import { hardhat } from "viem/chains";
+import type { Logger } from "pino";
 import { deployArtifact, startHardhatNode, startRedis, type TestHardhatNode, type TestRedis } from "../core/testing";
 import { devnetAccount, type DevnetRole } from "../devnet/accounts";
 import { AgentNFTAbi, TEEVerifierAbi } from "../generated/abis";
@@ -49,7 +50,13 @@ export interface OracleTestEnv {
   oracle: OracleAgent;
   client: OracleClient;
   /** Starts another oracle agent (e.g. a peer) with the same chain, store and Redis. */
-  startOracle(o: { key: Hex; name: string; peers?: string[]; maxMetadataBytes?: number }): Promise<OracleAgent>;
+  startOracle(o: {
+    key: Hex;
+    name: string;
+    peers?: string[];
+    maxMetadataBytes?: number;
+    logger?: Logger;
+  }): Promise<OracleAgent>;
   stop(): Promise<void>;
 }
 
@@ -116,7 +123,7 @@ export async function startOracleTestEnv(options: { maxMetadataBytes?: number } 
       pollIntervalMs: 200,
       maxMetadataBytes: o.maxMetadataBytes ?? options.maxMetadataBytes,
     });
-    const agent = createOracleAgent(config, { name: o.name });
+    const agent = createOracleAgent(config, { name: o.name, logger: o.logger });
     await agent.start();
     running.push(agent);
     return agent;
