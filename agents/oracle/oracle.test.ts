@@ -20,6 +20,8 @@ import {
   sealKey,
   type InftAction,
 } from "../protocol/inft";
+import { getFreePort } from "../core/testing";
+import { loadOracleConfig, oracleRole } from "./agent";
 import { OracleClient, OracleClientError } from "./client";
 import {
   acknowledgeClaim,
@@ -644,3 +646,40 @@ describe("rotation and logging", () => {
 function newCipherOf(uri: string): Uint8Array {
   return new Uint8Array(fs.readFileSync(path.join(env.storeDir, `${parseCiphertextUri(uri).slice(2)}.bin`)));
 }
+
+describe("zg agent oracle configuration", () => {
+  const baseEnv = () => ({
+    ZG_ORACLE_RPC_URL: env.node.rpcUrl,
+    ZG_ORACLE_CHAIN_ID: "31337",
+    ZG_ORACLE_REDIS_URL: env.redis.url,
+    ZG_ORACLE_PRIVATE_KEY: bytesToHex(env.actors.oracle.secretKey),
+    ZG_ORACLE_AGENT_NFT: env.agentNFT,
+    ZG_ORACLE_STORE: `file:${env.storeDir}`,
+    ZG_ORACLE_LOG_LEVEL: "silent",
+  });
+
+  it("starts from the environment alone and serves /healthz and /v1/oracle", async () => {
+    const port = await getFreePort();
+    const running = await oracleRole.start({ env: { ...baseEnv(), ZG_ORACLE_HTTP__PORT: String(port) } });
+    try {
+      expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+      const info = await new OracleClient(`http://127.0.0.1:${port}`).info();
+      expect(info.address).toBe(env.actors.oracle.account.address);
+    } finally {
+      await running.stop();
+    }
+  });
+
+  it("refuses a missing store, a sealing key in a file, and a proof validity beyond the contract's hour", () => {
+    const { ZG_ORACLE_STORE: _store, ...noStore } = baseEnv();
+    expect(() => loadOracleConfig({ env: noStore })).toThrow(/store/);
+    const file = path.join(env.storeDir, "oracle.json");
+    fs.writeFileSync(file, JSON.stringify({ sealingSecretKey: `0x${"11".repeat(32)}` }));
+    expect(() => loadOracleConfig({ configFile: file, env: baseEnv() })).toThrow(/sealingSecretKey/);
+    expect(() => loadOracleConfig({ env: { ...baseEnv(), ZG_ORACLE_PROOF_VALIDITY_SECONDS: "7200" } })).toThrow(
+      /proofValiditySeconds/,
+    );
+    const ok = loadOracleConfig({ env: { ...baseEnv(), ZG_ORACLE_PEERS: "http://a:1,http://b:2" } });
+    expect(ok.peers).toBe("http://a:1,http://b:2");
+  });
+});
