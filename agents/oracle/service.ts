@@ -341,9 +341,8 @@ export class OracleService {
         requester: request.requester,
       });
     }
-    if (request.action !== INFT_ACTIONS.Transfer && request.action !== INFT_ACTIONS.Clone) {
-      if (request.action !== INFT_ACTIONS.Rotate)
-        throw new OracleRejectError("unsupported_action", "unknown action", { action: String(request.action) });
+    if (!Object.values(INFT_ACTIONS).includes(request.action)) {
+      throw new OracleRejectError("unsupported_action", "unknown action", { action: String(request.action) });
     }
     if (isAddressEqual(request.to, zeroAddress)) {
       throw new OracleRejectError("invalid_receiver", "the receiver is the zero address");
