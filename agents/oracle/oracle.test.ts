@@ -683,3 +683,50 @@ describe("zg agent oracle configuration", () => {
     expect(ok.peers).toBe("http://a:1,http://b:2");
   });
 });
+
+describe("approved accounts and restarts", () => {
+  it("an account approved for the token may request and submit; the claim's from is still the owner", async () => {
+    const { alice, bob, carol } = env.actors;
+    const m = await mint(alice);
+    const key = await openTokenKey({ ...ref(), tokenId: m.tokenId, secretKey: alice.secretKey, keyring });
+    const hash = await alice.wallet.writeContract({
+      address: env.agentNFT,
+      abi: AgentNFTAbi,
+      functionName: "approve",
+      args: [carol.account.address, m.tokenId],
+    });
+    await env.publicClient.waitForTransactionReceipt({ hash });
+    const result = await requestReencryption({
+      ...ref(),
+      oracle: env.client,
+      requester: carol.account,
+      tokenId: m.tokenId,
+      action: INFT_ACTIONS.Transfer,
+      to: bob.account.address,
+      receiverPubKey: pub(bob),
+      dataKey: key,
+    });
+    expect(claimFromWire(result.claim).from).toBe(alice.account.address);
+    const ack = await acknowledgeClaim({ ...ref(), result, account: bob.account, secretKey: bob.secretKey });
+    await submitClaim({
+      publicClient: env.publicClient,
+      wallet: carol.wallet,
+      agentNFT: env.agentNFT,
+      result,
+      receiverSignature: ack,
+    });
+    const plain = await decryptToken({ ...ref(), tokenId: m.tokenId, secretKey: bob.secretKey, store: env.store });
+    expect(new TextDecoder().decode(plain)).toBe(m.body);
+  });
+
+  it("the replay record lives in Redis: a restarted oracle still refuses a used request", async () => {
+    const first = await env.startOracle({ key: bytesToHex(env.actors.oracle.secretKey), name: "inft-oracle-restart" });
+    const m = await mint(env.actors.alice);
+    const key = await openTokenKey({ ...ref(), tokenId: m.tokenId, secretKey: env.actors.alice.secretKey, keyring });
+    const body = await prepareBody({ signer: env.actors.alice, tokenId: m.tokenId, to: env.actors.bob, dataKey: key });
+    await new OracleClient(first.url as string).prepare(body);
+    await first.stop();
+    const second = await env.startOracle({ key: bytesToHex(env.actors.oracle.secretKey), name: "inft-oracle-restart" });
+    await expectReject(new OracleClient(second.url as string).prepare(body), 409, "request_replayed");
+  });
+});
