@@ -7,6 +7,7 @@
 import { hexToBytes, type Address, type Hex, type PublicClient } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import type { Logger } from "pino";
+import { Counter, Histogram } from "prom-client";
 import { z } from "zod";
 import { baseConfigSchema, createAgent, loadConfig, readAddressBook, type Agent } from "../core/index";
 import { OracleRejectError } from "./errors";
@@ -90,19 +91,49 @@ export function createOracleAgent(
     }),
     routes: (server) => {
       server.route("GET", "/v1/oracle", () => ({ body: svc().info() }));
-      server.route("POST", "/v1/prepare", async ({ json }) => {
-        const parsed = prepareBodySchema.safeParse(await json(config.maxBodyBytes));
-        if (!parsed.success) throw badBody(parsed.error);
-        return { body: await svc().prepare(parsed.data) };
-      });
-      server.route("POST", "/v1/cosign", async ({ json }) => {
-        const parsed = cosignBodySchema.safeParse(await json(config.maxBodyBytes));
-        if (!parsed.success) throw badBody(parsed.error);
-        return { body: await svc().cosign(parsed.data) };
-      });
+      server.route("POST", "/v1/prepare", ({ json }) =>
+        measured("prepare", async () => {
+          const parsed = prepareBodySchema.safeParse(await json(config.maxBodyBytes));
+          if (!parsed.success) throw badBody(parsed.error);
+          return { body: await svc().prepare(parsed.data) };
+        }),
+      );
+      server.route("POST", "/v1/cosign", ({ json }) =>
+        measured("cosign", async () => {
+          const parsed = cosignBodySchema.safeParse(await json(config.maxBodyBytes));
+          if (!parsed.success) throw badBody(parsed.error);
+          return { body: await svc().cosign(parsed.data) };
+        }),
+      );
     },
   });
   const svc = () => service;
+  const requests = new Counter({
+    name: "zg_inft_oracle_requests_total",
+    help: "Oracle requests by endpoint and result (ok or the refusal reason)",
+    labelNames: ["endpoint", "result"] as const,
+    registers: [agent.metrics.registry],
+  });
+  const duration = new Histogram({
+    name: "zg_inft_oracle_request_duration_seconds",
+    help: "Time to answer an oracle request, by endpoint",
+    labelNames: ["endpoint"] as const,
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    registers: [agent.metrics.registry],
+  });
+  const measured = async <T>(endpoint: "prepare" | "cosign", fn: () => Promise<T>): Promise<T> => {
+    const stop = duration.startTimer({ endpoint });
+    try {
+      const out = await fn();
+      requests.inc({ endpoint, result: "ok" });
+      return out;
+    } catch (err) {
+      requests.inc({ endpoint, result: err instanceof OracleRejectError ? err.reason : "error" });
+      throw err;
+    } finally {
+      stop();
+    }
+  };
   const service: OracleService = new OracleService({
     publicClient: agent.clients.publicClient as PublicClient,
     chainId: config.chainId,

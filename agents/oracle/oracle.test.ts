@@ -429,11 +429,15 @@ describe("refusals (HTTP 4xx naming the reason)", () => {
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe("bad_request");
   });
 
-  it("/status counts what it prepared and refused, and nothing in it is key material", async () => {
+  it("/status and /metrics count what it prepared and refused, and /status holds no key material", async () => {
     const res = await fetch(`${env.client.url}/status`);
     const body = (await res.json()) as { role: { stats: { prepared: number; rejected: Record<string, number> } } };
     expect(body.role.stats.prepared).toBeGreaterThan(0);
     expect(body.role.stats.rejected.not_owner).toBeGreaterThan(0);
+    const metrics = await (await fetch(`${env.client.url}/metrics`)).text();
+    expect(metrics).toMatch(/zg_inft_oracle_requests_total\{[^}]*endpoint="prepare"[^}]*result="ok"[^}]*\} [1-9]/);
+    expect(metrics).toMatch(/zg_inft_oracle_requests_total\{[^}]*result="not_owner"[^}]*\} [1-9]/);
+    expect(metrics).toContain("zg_inft_oracle_request_duration_seconds_bucket");
     const raw = JSON.stringify(body).toLowerCase();
     expect(raw).not.toContain(bytesToHex(env.actors.oracle.secretKey).slice(2));
   });
