@@ -3,16 +3,7 @@
  * endpoints (zod schemas), the claim's JSON form, and the co-sign bundle one oracle seals to another.
  */
 import { concatBytes } from "@noble/hashes/utils.js";
-import {
-  bytesToHex,
-  hashTypedData,
-  hexToBytes,
-  keccak256,
-  recoverTypedDataAddress,
-  type Address,
-  type Hex,
-  type TypedDataDomain,
-} from "viem";
+import { hashTypedData, keccak256, recoverTypedDataAddress, type Address, type Hex, type TypedDataDomain } from "viem";
 import { z } from "zod";
 import type { TransferClaim, InftAction, TypedDataSigner } from "../protocol/inft";
 
@@ -247,5 +238,3 @@ export function decodeCosignBundle(b: Uint8Array): CosignSecrets | undefined {
     sealNonce: b.slice(97, 109),
   };
 }
-
-export { bytesToHex, hexToBytes };

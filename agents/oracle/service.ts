@@ -56,7 +56,6 @@ import {
   MAX_REQUEST_TTL_SECONDS,
   recoverOracleRequestSigner,
   requestFromWire,
-  requestToWire,
   sealedDataKeyHash,
   type CosignBody,
   type OracleInfo,
@@ -493,6 +492,9 @@ export class OracleService {
       try {
         const peer = new OracleClient(url);
         const info = await peer.info();
+        if (info.chainId !== this.o.chainId || !isAddressEqual(info.agentNFT as Address, this.o.agentNFT)) {
+          throw new Error(`peer serves chain ${info.chainId} token ${info.agentNFT}, not ours`);
+        }
         if (signatures.some((s) => isAddressEqual(s.signer, info.address as Address))) continue;
         const bundle = sealKey({ publicKey: hexToBytes(info.publicKey as Hex), key: encodeCosignBundle(ctx.secrets) });
         const got = await peer.cosign({
@@ -538,4 +540,3 @@ export class OracleService {
   }
 }
 
-export { requestToWire };
