@@ -121,6 +121,17 @@ describe("zg inft", () => {
     expect(Buffer.from(plain.bytes).toString()).toBe(fs.readFileSync(file(), "utf8"));
   });
 
+  it("rotate re-encrypts the owner's token under a fresh key; it still decrypts", async () => {
+    const before = (await zg(["show", tokenId, "--json"])).json().metadataHash;
+    const r = await zg(["rotate", tokenId, "--key", key(env.actors.bob), "--json"]);
+    expect((r.json().claim as { action: number }).action).toBe(2);
+    const after = (await zg(["show", tokenId, "--json"])).json().metadataHash;
+    expect(after).not.toBe(before);
+    const plain = await zg(["decrypt", tokenId, "--key", key(env.actors.bob)]);
+    expect(Buffer.from(plain.bytes).toString()).toBe(fs.readFileSync(file(), "utf8"));
+    await expect(zg(["rotate", tokenId, "--key", key(env.actors.alice)])).rejects.toThrow();
+  });
+
   it("authorize, show and revoke an executor", async () => {
     const executor = env.actors.mallory.account.address;
     await zg(["authorize", tokenId, executor, "--key", key(env.actors.bob), "--expires", "2h", "--max-requests", "5"]);

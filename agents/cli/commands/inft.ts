@@ -308,6 +308,52 @@ export function inftCommand(io: InftIo = defaultIo, options: { throwOnError?: bo
 
   common(
     inft
+      .command("rotate")
+      .description("re-encrypt your token under a fresh key through the oracle (do it after receiving a token)")
+      .argument("<id>", "token id", parseId)
+      .option("--oracle <url>", "oracle base URL (default: the address book's agents.oracle)"),
+    true,
+  ).action(async (id: bigint, o: CommonOpts) => {
+    const c = new Ctx(o, io);
+    const key = c.key();
+    const me = privateKeyToAccount(key);
+    const secretKey = hexToBytes(key);
+    const dataKey = await openTokenKey({ ...c.ref(), tokenId: id, secretKey, keyring: c.keyring() });
+    const result = await requestReencryption({
+      ...c.ref(),
+      oracle: c.oracle(),
+      requester: me,
+      tokenId: id,
+      action: INFT_ACTIONS.Rotate,
+      to: me.address,
+      receiverPubKey: bytesToHex(getCompressedPublicKey(secretKey)),
+      dataKey,
+    });
+    const receiverSignature = await acknowledgeClaim({
+      chainId: c.chainId,
+      agentNFT: c.agentNFT,
+      result,
+      account: me,
+      secretKey,
+      store: c.store(),
+    });
+    const sent = await submitClaim({
+      publicClient: c.publicClient,
+      wallet: c.wallet(key),
+      agentNFT: c.agentNFT,
+      result,
+      receiverSignature,
+    });
+    c.print({ txHash: sent.txHash, claim: result.claim }, [
+      `rotated the key of token ${id}`,
+      `  new uri  ${result.claim.newURI}`,
+      `  new hash ${result.claim.newDataHash}`,
+      `  tx       ${sent.txHash}`,
+    ]);
+  });
+
+  common(
+    inft
       .command("accept")
       .description("as the receiver: check a package (the sealed key opens, the new ciphertext decrypts) and sign it")
       .argument("<package>", "file written by `zg inft transfer|clone`"),
