@@ -6,6 +6,7 @@ import { agentCommand } from "./commands/agent";
 import { deployCommand } from "./commands/deploy";
 import { devnetCommand } from "./commands/devnet";
 import { stakeCommand } from "./commands/stake";
+import { inftCommand } from "./commands/inft";
 
 export function buildProgram(): Command {
   const program = new Command("zg")
@@ -16,6 +17,7 @@ export function buildProgram(): Command {
   program.addCommand(deployCommand());
   program.addCommand(agentCommand());
   program.addCommand(stakeCommand());
+  program.addCommand(inftCommand());
   return program;
 }
 

@@ -1,3 +1,5 @@
+import { oracleRole } from "../oracle/agent";
+
 /**
  * `zg agent <role>`: the agent roles this build can run. Each subsystem registers its agent here.
  */
@@ -10,4 +12,7 @@ export interface AgentRole {
   start(opts: { configFile?: string; env: NodeJS.ProcessEnv }): Promise<{ stop(): Promise<void> }>;
 }
 
-export const AGENT_ROLES: Record<string, AgentRole> = { keeper: stakingKeeperRole };
+export const AGENT_ROLES: Record<string, AgentRole> = {
+  keeper: stakingKeeperRole,
+  oracle: oracleRole,
+};

@@ -6,6 +6,7 @@ import type { AddressBook as AddressBookData } from "../core/address-book";
 import { envVarName } from "../core/config";
 import { devnetAccount, type DevnetRole } from "./accounts";
 import { stakingKeeperDevnetAgent } from "../keepers/staking/devnet";
+import { oracleDevnetAgent } from "../oracle/devnet";
 
 export interface DevnetAgentSpec {
   /** The `zg agent <role>` role name. */
@@ -18,7 +19,7 @@ export interface DevnetAgentSpec {
   env(book: AddressBookData, httpPort: number): Record<string, string>;
 }
 
-export const DEVNET_AGENTS: DevnetAgentSpec[] = [stakingKeeperDevnetAgent];
+export const DEVNET_AGENTS: DevnetAgentSpec[] = [stakingKeeperDevnetAgent, oracleDevnetAgent];
 
 /** Environment shared by every agent: where the chain and Redis are, and its signing key. */
 export function baseAgentEnv(

@@ -4,6 +4,7 @@
 import { redisPing, rpc } from "./services";
 import type { ScenarioStep } from "./scenario";
 import { STAKING_SCENARIO_STEPS } from "../keepers/staking/devnet";
+import { inftScenarioSteps } from "../oracle/scenario";
 
 const foundation: ScenarioStep[] = [
   {
@@ -55,4 +56,4 @@ const foundation: ScenarioStep[] = [
   },
 ];
 
-export const SCENARIO_STEPS: ScenarioStep[] = [...foundation, ...STAKING_SCENARIO_STEPS];
+export const SCENARIO_STEPS: ScenarioStep[] = [...foundation, ...STAKING_SCENARIO_STEPS, ...inftScenarioSteps];
