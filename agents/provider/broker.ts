@@ -22,6 +22,7 @@ import { defaultAdditionalInfo, ensureService, type RegistrationResult } from ".
 import { Settler } from "./settlement.js";
 import { BrokerStore } from "./store.js";
 import { loadOrCreateTeeSigner, type TeeSigner } from "./tee-key.js";
+import { startTestUpstream, type TestUpstream } from "./test-upstream.js";
 import { UpstreamClient } from "./upstream-client.js";
 
 export interface SettleJobData {
@@ -71,7 +72,11 @@ export function createProviderBroker(o: CreateProviderBrokerOptions): ProviderBr
   let store!: BrokerStore;
   let storeRedis: Redis | undefined;
   let registration: RegistrationResult | undefined;
-  const upstream = new UpstreamClient(config.upstreamUrl, config.upstreamApiKey);
+  if (!config.upstreamUrl && !config.startTestUpstream) {
+    throw new Error("set upstreamUrl (ZG_PROVIDER_UPSTREAM_URL) or startTestUpstream");
+  }
+  let testUpstream: TestUpstream | undefined;
+  let upstream = new UpstreamClient(config.upstreamUrl ?? "http://127.0.0.1:1/v1", config.upstreamApiKey);
 
   const invalidate = (user: string) => accounts.invalidate(user);
   const forUs = (provider: string) => provider.toLowerCase() === providerAddress.toLowerCase();
@@ -184,7 +189,9 @@ export function createProviderBroker(o: CreateProviderBrokerOptions): ProviderBr
       return store;
     },
     signer,
-    upstream,
+    get upstream() {
+      return upstream;
+    },
     ledger,
     onRecorded: (user, owed) => {
       if (owed < thresholdWei) return;
@@ -246,6 +253,11 @@ export function createProviderBroker(o: CreateProviderBrokerOptions): ProviderBr
         afterSend: o.afterSettlementSent,
       });
       ledger.load(await store.unsettledTotals());
+      if (config.startTestUpstream && !config.upstreamUrl) {
+        testUpstream = await startTestUpstream({ model: svc.model });
+        upstream = new UpstreamClient(testUpstream.baseUrl);
+        logger.warn({ url: testUpstream.baseUrl }, "serving the built-in deterministic TEST upstream, not a model");
+      }
       await agent.start();
       if (svc.registerOnStart) {
         registration = await ensureService({
@@ -280,6 +292,8 @@ export function createProviderBroker(o: CreateProviderBrokerOptions): ProviderBr
     async stop(opts) {
       await agent.stop(opts);
       upstream.close();
+      await testUpstream?.close();
+      testUpstream = undefined;
       if (storeRedis) {
         storeRedis.disconnect();
         storeRedis = undefined;

@@ -6,7 +6,12 @@ const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "an 0x address");
 
 export const providerConfigSchema = baseConfigSchema.extend({
   /** Base URL of the OpenAI-compatible upstream (the broker POSTs `<upstreamUrl>/chat/completions`). */
-  upstreamUrl: z.string().url(),
+  upstreamUrl: z.string().url().optional(),
+  /**
+   * Start the built-in deterministic TEST upstream (agents/provider/test-upstream.ts) on a free loopback port and
+   * use it: for the devnet and demos only, it is not a model.
+   */
+  startTestUpstream: z.boolean().default(false),
   /** Bearer key for the upstream, environment only. */
   upstreamApiKey: z.string().optional(),
   /** The URL users reach this broker at, registered on chain (default: the broker's own HTTP URL). */
