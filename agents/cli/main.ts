@@ -3,6 +3,7 @@
  */
 import { Command } from "commander";
 import { agentCommand } from "./commands/agent";
+import { computeCommand } from "./commands/compute";
 import { deployCommand } from "./commands/deploy";
 import { devnetCommand } from "./commands/devnet";
 
@@ -14,6 +15,7 @@ export function buildProgram(): Command {
   program.addCommand(devnetCommand());
   program.addCommand(deployCommand());
   program.addCommand(agentCommand());
+  program.addCommand(computeCommand());
   return program;
 }
 
