@@ -55,11 +55,11 @@ export interface System {
   stop(): Promise<void>;
 }
 
-export async function startSystem(o: { omitUsage?: boolean } = {}): Promise<System> {
+export async function startSystem(o: { omitUsage?: boolean; persistentRedis?: boolean } = {}): Promise<System> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "zg-provider-"));
   const [node, redis, upstream] = await Promise.all([
     startHardhatNode(),
-    startRedis({ persistent: true }),
+    startRedis({ persistent: o.persistentRedis ?? true }),
     startTestUpstream({ omitUsage: o.omitUsage }),
   ]);
   const deployed = await deploySystem(projectRoot(), node.port, tmp, `provider-test-${node.port}`);
