@@ -436,3 +436,32 @@ describe("user acknowledgement (runs last: it moves chain time past the refund l
     expect(sys.upstream.hits()).toBe(before);
   });
 });
+
+describe("PARTIAL settlement (runs last: moves chain time)", () => {
+  it("a user whose refund matured before settlement is settled PARTIAL; the rest is carried and paid after a top-up", async () => {
+    await broker.stop({ drain: false });
+    broker = brokerFor(sys, { settlement: { intervalMs: 3_600_000, refundBufferSeconds: 30 } });
+    await broker.start();
+    const u = userOf(sys, hardhatKey(15));
+    await u.addLedger("5");
+    await u.transferFund(parseEther("1"));
+    expect((await chat(broker.agent.url!, await u.token(), "pay me later")).status).toBe(200);
+    const owed = fee("pay me later");
+    await u.retrieveFund();
+    await sys.node.rpc("evm_increaseTime", [121]);
+    await sys.node.rpc("evm_mine", []);
+    await u.retrieveFund(); // the refund matured: the sub-account is empty before the provider settled
+    expect((await u.account()).balance).toBe(0n);
+    const first = await broker.settler.settle([u.address]);
+    expect(first).toHaveLength(1);
+    expect(first[0]).toMatchObject({ status: "PARTIAL", settled: "0", totalFee: owed.toString() });
+    expect(broker.ledger.unsettledOf(u.address)).toBe(owed);
+    const carried = await broker.store.unsettled(u.address);
+    expect(carried.map((r) => [r.id.startsWith("carry-"), r.fee])).toEqual([[true, owed.toString()]]);
+    await u.transferFund(parseEther("1"));
+    const second = await broker.settler.settle([u.address]);
+    expect(second[0]).toMatchObject({ status: "SUCCESS", settled: owed.toString() });
+    expect(parseEther("1") - (await u.account()).balance).toBe(owed);
+    expect(broker.ledger.unsettledOf(u.address)).toBe(0n);
+  });
+});
