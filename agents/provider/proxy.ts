@@ -14,7 +14,7 @@
  */
 import { createHash, randomUUID } from "node:crypto";
 import type http from "node:http";
-import { keccak256, toBytes, type Address } from "viem";
+import { keccak256, toBytes, type Address, type Hex } from "viem";
 import type { AgentHttpServer } from "../core/index.js";
 import { AuthFailure, type Authenticator } from "./auth.js";
 import {
@@ -146,7 +146,6 @@ async function record(
     usage: p.usage,
     fee,
   });
-  const signature = await ctx.signer.signText(text);
   // The committed request hash binds the chat id and the request body.
   const requestHash = keccak256(toBytes(`${p.chatId}:${requestSha256}`));
   const stored = {
@@ -154,12 +153,20 @@ async function record(
     createdAt: Date.now(),
     ...meteredRequest(requestHash, p.user.toLowerCase(), fee),
   };
-  const first = await ctx.store.recordRequest(stored, {
-    chatIds: [p.chatId, ...p.aliases.filter((a) => a && a !== p.chatId)],
-    json: JSON.stringify({ text, signature }),
-  });
+  const chatIds = [p.chatId, ...p.aliases.filter((a) => a && a !== p.chatId)];
+  // The signed text is durable with the record before the answer ends; the ECDSA signature itself is computed
+  // right after the answer (off the latency path), or on demand if the signature endpoint is asked first.
+  const first = await ctx.store.recordRequest(stored, { chatIds, json: JSON.stringify({ text }) });
   if (first && fee.fee > 0n) ctx.onRecorded(p.user, ctx.ledger.add(p.user, fee.fee));
   ctx.counters.served++;
+  if (first) setImmediate(() => void signStored(ctx, chatIds, text).catch(() => undefined));
+}
+
+/** Signs a stored response text and keeps the signature under every chat id of the response. */
+async function signStored(ctx: ProxyContext, chatIds: string[], text: string): Promise<Hex> {
+  const signature = await ctx.signer.signText(text);
+  await ctx.store.saveSignature(chatIds, JSON.stringify({ text, signature }));
+  return signature;
 }
 
 async function chatCompletions(ctx: ProxyContext, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
@@ -337,14 +344,17 @@ export function mountProxyRoutes(server: AgentHttpServer, ctx: ProxyContext): vo
     return undefined;
   });
   server.route("GET", "/v1/proxy/signature/:chatId", async ({ params }) => {
-    const sig = await ctx.store.signature(params.chatId ?? "");
+    const chatId = params.chatId ?? "";
+    const sig = await ctx.store.signature(chatId);
     if (!sig)
       return {
         status: 404,
-        body: { error: { code: "unknown_chat_id", message: `no signature for ${params.chatId}` } },
+        body: { error: { code: "unknown_chat_id", message: `no signature for ${chatId}` } },
       };
+    // Deterministic (RFC 6979): signing again on demand gives the same signature as the background signer.
+    const signature = sig.signature ?? (await signStored(ctx, [chatId], sig.text));
     return {
-      body: { text: sig.text, signature: sig.signature, signing_address: ctx.signer.address, signing_algo: "ecdsa" },
+      body: { text: sig.text, signature, signing_address: ctx.signer.address, signing_algo: "ecdsa" },
     };
   });
   const report = () => ({

@@ -9,7 +9,7 @@
  * | `req:<id>` | hash: requestHash, user, fee, inputFee, outputFee, createdAt, state (`unsettled`/`settled`), nonce |
  * | `unsettled:<user>` | sorted set of request ids, score = record time (ms) |
  * | `users` | set of users with unsettled requests or a settlement in flight |
- * | `sig:<chatId>` | JSON `{text, signature}` of a response (expires after `signatureTtlSeconds`) |
+ * | `sig:<chatId>` | JSON `{text, signature?}` of a response (expires after `signatureTtlSeconds`) |
  * | `inflight:<user>` | JSON of the signed settlement item sent (or about to be sent) for this user |
  * | `nonce` | settlement nonce counter (INCR/INCRBY only, so every value handed out is unique) |
  * | `settlements` | list of the last settlement outcomes (JSON), newest first, capped |
@@ -110,9 +110,16 @@ export class BrokerStore {
     return done === 1;
   }
 
-  async signature(chatId: string): Promise<{ text: string; signature: Hex } | undefined> {
+  /** The signed text of a response, and its signature once computed. */
+  async signature(chatId: string): Promise<{ text: string; signature?: Hex } | undefined> {
     const v = await this.redis.get(this.k("sig", chatId));
-    return v ? (JSON.parse(v) as { text: string; signature: Hex }) : undefined;
+    return v ? (JSON.parse(v) as { text: string; signature?: Hex }) : undefined;
+  }
+
+  async saveSignature(chatIds: string[], json: string): Promise<void> {
+    const p = this.redis.pipeline();
+    for (const id of chatIds) p.set(this.k("sig", id), json, "EX", this.signatureTtlSeconds);
+    await p.exec();
   }
 
   async usersWithWork(): Promise<Address[]> {
