@@ -62,7 +62,9 @@ export async function startSystem(o: { omitUsage?: boolean; persistentRedis?: bo
     startRedis({ persistent: o.persistentRedis ?? true }),
     startTestUpstream({ omitUsage: o.omitUsage }),
   ]);
-  const deployed = await deploySystem(projectRoot(), node.port, tmp, `provider-test-${node.port}`);
+  // A `devnet-` id: ignored by git, and removed again on stop.
+  const deploymentId = `devnet-provider-test-${node.port}`;
+  const deployed = await deploySystem(projectRoot(), node.port, tmp, deploymentId);
   const publicClient = createPublicClient({ chain: hardhatLocal, transport: http(node.rpcUrl) }) as PublicClient;
   const providerKey = hardhatKey(2);
   return {
@@ -79,6 +81,7 @@ export async function startSystem(o: { omitUsage?: boolean; persistentRedis?: bo
       await upstream.close();
       await Promise.allSettled([node.stop(), redis.stop()]);
       fs.rmSync(tmp, { recursive: true, force: true });
+      fs.rmSync(path.join(projectRoot(), "ignition", "deployments", deploymentId), { recursive: true, force: true });
     },
   };
 }
