@@ -276,6 +276,23 @@ describe("settlement", () => {
     expect((await alice.account()).balance).toBe(after.balance);
   });
 
+  it("a failed item (NO_TEE_SIGNER) is not sent; its requests stay owed and settle once the owner trusts the signer", async () => {
+    expect((await chat(broker.agent.url!, await alice.token(), "kept for later")).status).toBe(200);
+    const owed = fee("kept for later");
+    await ownerRevokes(sys);
+    const before = await alice.account();
+    const failed = await broker.settler.settle([alice.address]);
+    expect(failed).toHaveLength(1);
+    expect(failed[0]).toMatchObject({ status: "NO_TEE_SIGNER", settled: "0" });
+    expect((await alice.account()).nonce).toBe(before.nonce);
+    expect(broker.ledger.unsettledOf(alice.address)).toBe(owed);
+    expect(await broker.store.inflight(alice.address)).toBeUndefined();
+    await ownerAcknowledges(sys);
+    const ok = await broker.settler.settle([alice.address]);
+    expect(ok[0]).toMatchObject({ status: "SUCCESS", settled: owed.toString() });
+    expect(before.balance - (await alice.account()).balance).toBe(owed);
+  });
+
   it("nonces come from the durable counter: strictly increasing and never below the wall-clock floor", async () => {
     const a = await broker.store.nextNonce(5n);
     const b = await broker.store.nextNonce(5n);
