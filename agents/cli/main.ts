@@ -3,6 +3,7 @@
  */
 import { Command } from "commander";
 import { agentCommand } from "./commands/agent";
+import { computeCommand } from "./commands/compute";
 import { deployCommand } from "./commands/deploy";
 import { devnetCommand } from "./commands/devnet";
 import { stakeCommand } from "./commands/stake";
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
   program.addCommand(agentCommand());
   program.addCommand(stakeCommand());
   program.addCommand(inftCommand());
+  program.addCommand(computeCommand());
   return program;
 }
 

@@ -1,4 +1,5 @@
 import { oracleRole } from "../oracle/agent";
+import { providerRole } from "../provider/role";
 
 /**
  * `zg agent <role>`: the agent roles this build can run. Each subsystem registers its agent here.
@@ -15,4 +16,5 @@ export interface AgentRole {
 export const AGENT_ROLES: Record<string, AgentRole> = {
   keeper: stakingKeeperRole,
   oracle: oracleRole,
+  provider: providerRole,
 };

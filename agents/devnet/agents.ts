@@ -7,6 +7,7 @@ import { envVarName } from "../core/config";
 import { devnetAccount, type DevnetRole } from "./accounts";
 import { stakingKeeperDevnetAgent } from "../keepers/staking/devnet";
 import { oracleDevnetAgent } from "../oracle/devnet";
+import { PROVIDER_DEVNET_AGENT } from "../provider/devnet-agent";
 
 export interface DevnetAgentSpec {
   /** The `zg agent <role>` role name. */
@@ -19,7 +20,7 @@ export interface DevnetAgentSpec {
   env(book: AddressBookData, httpPort: number): Record<string, string>;
 }
 
-export const DEVNET_AGENTS: DevnetAgentSpec[] = [stakingKeeperDevnetAgent, oracleDevnetAgent];
+export const DEVNET_AGENTS: DevnetAgentSpec[] = [stakingKeeperDevnetAgent, oracleDevnetAgent, PROVIDER_DEVNET_AGENT];
 
 /** Environment shared by every agent: where the chain and Redis are, and its signing key. */
 export function baseAgentEnv(

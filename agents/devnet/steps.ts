@@ -5,6 +5,7 @@ import { redisPing, rpc } from "./services";
 import type { ScenarioStep } from "./scenario";
 import { STAKING_SCENARIO_STEPS } from "../keepers/staking/devnet";
 import { inftScenarioSteps } from "../oracle/scenario";
+import { PROVIDER_SCENARIO_STEPS } from "../provider/devnet-steps";
 
 const foundation: ScenarioStep[] = [
   {
@@ -56,4 +57,9 @@ const foundation: ScenarioStep[] = [
   },
 ];
 
-export const SCENARIO_STEPS: ScenarioStep[] = [...foundation, ...STAKING_SCENARIO_STEPS, ...inftScenarioSteps];
+export const SCENARIO_STEPS: ScenarioStep[] = [
+  ...foundation,
+  ...STAKING_SCENARIO_STEPS,
+  ...PROVIDER_SCENARIO_STEPS,
+  ...inftScenarioSteps,
+];

@@ -1,0 +1,246 @@
+/**
+ * Durable broker state in Redis: every billable request (written before the response goes out), the response
+ * signatures the SDK fetches, the per-user queue of unsettled requests, the settlement in flight per user, and the
+ * settlement nonce counter. Amounts are decimal strings (Redis integers stop at 2^63, about 9.2 0G).
+ *
+ * Keys (prefix `zgp:<chainId>:<provider>:`):
+ * | key | content |
+ * |---|---|
+ * | `req:<id>` | hash: requestHash, user, fee, inputFee, outputFee, createdAt, state (`unsettled`/`settled`), nonce |
+ * | `unsettled:<user>` | sorted set of request ids, score = record time (ms) |
+ * | `users` | set of users with unsettled requests or a settlement in flight |
+ * | `sig:<chatId>` | JSON `{text, signature?}` of a response (expires after `signatureTtlSeconds`) |
+ * | `inflight:<user>` | JSON of the signed settlement item sent (or about to be sent) for this user |
+ * | `nonce` | settlement nonce counter (INCR/INCRBY only, so every value handed out is unique) |
+ * | `settlements` | list of the last settlement outcomes (JSON), newest first, capped |
+ */
+import type { Redis } from "ioredis";
+import type { Address, Hex } from "viem";
+import type { MeteredRequest } from "../protocol/compute/index.js";
+
+export interface StoredRequest extends MeteredRequest {
+  id: string;
+  createdAt: number;
+}
+
+/** The item signed for one user and kept until its outcome is booked. */
+export interface InflightSettlement {
+  user: Address;
+  ids: string[];
+  totalFee: string;
+  requestsHash: Hex;
+  nonce: string;
+  signature: Hex;
+  /** Block number before the first send: where to look for its events when reconciling. */
+  fromBlock: string;
+  createdAt: number;
+  txHash?: Hex;
+}
+
+export interface SettlementOutcome {
+  user: Address;
+  nonce: string;
+  status: string;
+  totalFee: string;
+  settled: string;
+  requests: number;
+  txHash?: Hex;
+  at: number;
+  reconciled?: boolean;
+}
+
+const RECORD = `
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('HSET', KEYS[1], 'requestHash', ARGV[1], 'user', ARGV[2], 'fee', ARGV[3], 'inputFee', ARGV[4],
+  'outputFee', ARGV[5], 'createdAt', ARGV[6], 'state', 'unsettled')
+redis.call('ZADD', KEYS[2], ARGV[6], ARGV[7])
+redis.call('SADD', KEYS[3], ARGV[2])
+if ARGV[8] ~= '' then redis.call('SET', KEYS[4], ARGV[8], 'EX', ARGV[9]) end
+return 1
+`;
+
+export class BrokerStore {
+  readonly prefix: string;
+  constructor(
+    readonly redis: Redis,
+    chainId: number,
+    provider: Address,
+    readonly signatureTtlSeconds = 7 * 24 * 3600,
+  ) {
+    this.prefix = `zgp:${chainId}:${provider.toLowerCase()}:`;
+  }
+
+  private k(...parts: string[]): string {
+    return this.prefix + parts.join(":");
+  }
+
+  /**
+   * Records one served request and its response signature atomically. Returns false (and changes nothing) if
+   * a request with this id was recorded already: a request id is billed at most once.
+   */
+  async recordRequest(r: StoredRequest, signature?: { chatIds: string[]; json: string }): Promise<boolean> {
+    const user = r.userAddress.toLowerCase();
+    const first = signature?.chatIds[0];
+    const done = Number(
+      await this.redis.eval(
+        RECORD,
+        4,
+        this.k("req", r.id),
+        this.k("unsettled", user),
+        this.k("users"),
+        first ? this.k("sig", first) : this.k("sig", "_"),
+        r.requestHash,
+        user,
+        r.fee,
+        r.inputFee,
+        r.outputFee,
+        String(r.createdAt),
+        r.id,
+        first ? signature.json : "",
+        String(this.signatureTtlSeconds),
+      ),
+    );
+    if (done === 1 && signature && signature.chatIds.length > 1) {
+      const p = this.redis.pipeline();
+      for (const alias of signature.chatIds.slice(1)) {
+        p.set(this.k("sig", alias), signature.json, "EX", this.signatureTtlSeconds);
+      }
+      await p.exec();
+    }
+    return done === 1;
+  }
+
+  /** The signed text of a response, and its signature once computed. */
+  async signature(chatId: string): Promise<{ text: string; signature?: Hex } | undefined> {
+    const v = await this.redis.get(this.k("sig", chatId));
+    return v ? (JSON.parse(v) as { text: string; signature?: Hex }) : undefined;
+  }
+
+  async saveSignature(chatIds: string[], json: string): Promise<void> {
+    const p = this.redis.pipeline();
+    for (const id of chatIds) p.set(this.k("sig", id), json, "EX", this.signatureTtlSeconds);
+    await p.exec();
+  }
+
+  async usersWithWork(): Promise<Address[]> {
+    return (await this.redis.smembers(this.k("users"))) as Address[];
+  }
+
+  /** Unsettled requests of a user, oldest first. */
+  async unsettled(user: string): Promise<StoredRequest[]> {
+    const ids = await this.redis.zrange(this.k("unsettled", user.toLowerCase()), 0, -1);
+    if (!ids.length) return [];
+    const p = this.redis.pipeline();
+    for (const id of ids) p.hgetall(this.k("req", id));
+    const rows = (await p.exec()) ?? [];
+    const out: StoredRequest[] = [];
+    ids.forEach((id, i) => {
+      const h = rows[i]?.[1] as Record<string, string> | undefined;
+      if (!h || h.state !== "unsettled") return;
+      out.push({
+        id,
+        requestHash: h.requestHash ?? "",
+        userAddress: h.user ?? "",
+        fee: h.fee ?? "0",
+        inputFee: h.inputFee ?? "0",
+        outputFee: h.outputFee ?? "0",
+        createdAt: Number(h.createdAt),
+      });
+    });
+    return out;
+  }
+
+  /** Sum of every user's unsettled fees (start-up: rebuilds the broker's in-memory totals). */
+  async unsettledTotals(): Promise<Map<string, bigint>> {
+    const totals = new Map<string, bigint>();
+    for (const user of await this.usersWithWork()) {
+      const sum = (await this.unsettled(user)).reduce((s, r) => s + BigInt(r.fee), 0n);
+      totals.set(user.toLowerCase(), sum);
+    }
+    return totals;
+  }
+
+  async requestState(id: string): Promise<Record<string, string>> {
+    return this.redis.hgetall(this.k("req", id));
+  }
+
+  /** Adds a synthetic request carrying the part of a PARTIAL settlement that the user still owes. */
+  async recordCarry(user: string, nonce: string, amount: bigint): Promise<void> {
+    const id = `carry-${nonce}`;
+    await this.recordRequest({
+      id,
+      requestHash: `carry:${nonce}`,
+      userAddress: user.toLowerCase(),
+      fee: amount.toString(),
+      inputFee: "0",
+      outputFee: amount.toString(),
+      createdAt: Date.now(),
+    });
+  }
+
+  /**
+   * A settlement nonce that no other call ever receives, at least `floor`: INCR, then INCRBY the gap if the
+   * counter is below the floor. Every INCR/INCRBY result is distinct, so two settlements never share a nonce.
+   */
+  async nextNonce(floor: bigint): Promise<bigint> {
+    const key = this.k("nonce");
+    // The connection must use `stringNumbers` (the values exceed 2^53); String() keeps either reply exact.
+    const n = BigInt(String(await this.redis.incr(key)));
+    if (n >= floor) return n;
+    return BigInt(String(await this.redis.incrby(key, (floor - n).toString())));
+  }
+
+  async inflight(user: string): Promise<InflightSettlement | undefined> {
+    const v = await this.redis.get(this.k("inflight", user.toLowerCase()));
+    return v ? (JSON.parse(v) as InflightSettlement) : undefined;
+  }
+
+  async setInflight(s: InflightSettlement): Promise<void> {
+    await this.redis.set(this.k("inflight", s.user.toLowerCase()), JSON.stringify(s));
+  }
+
+  /** Drops the in-flight item without booking it (the chain did not take it). */
+  async clearInflight(user: string): Promise<void> {
+    await this.redis.del(this.k("inflight", user.toLowerCase()));
+  }
+
+  /**
+   * Books an accepted settlement in one transaction: its requests become `settled` (with the nonce), leave the
+   * user's queue, and the in-flight item is removed. Requests that are already settled stay untouched.
+   */
+  async bookSettlement(s: InflightSettlement, outcome: SettlementOutcome): Promise<void> {
+    const user = s.user.toLowerCase();
+    const m = this.redis.multi();
+    for (const id of s.ids) {
+      m.hset(this.k("req", id), "state", "settled", "nonce", s.nonce);
+      m.zrem(this.k("unsettled", user), id);
+    }
+    m.del(this.k("inflight", user));
+    m.lpush(this.k("settlements"), JSON.stringify(outcome));
+    m.ltrim(this.k("settlements"), 0, 199);
+    await m.exec();
+    await this.dropUserIfIdle(user);
+  }
+
+  async logOutcome(outcome: SettlementOutcome): Promise<void> {
+    await this.redis
+      .multi()
+      .lpush(this.k("settlements"), JSON.stringify(outcome))
+      .ltrim(this.k("settlements"), 0, 199)
+      .exec();
+  }
+
+  async recentSettlements(limit = 20): Promise<SettlementOutcome[]> {
+    return (await this.redis.lrange(this.k("settlements"), 0, limit - 1)).map(
+      (v) => JSON.parse(v) as SettlementOutcome,
+    );
+  }
+
+  private async dropUserIfIdle(user: string): Promise<void> {
+    const [n, inflight] = await Promise.all([
+      this.redis.zcard(this.k("unsettled", user)),
+      this.redis.exists(this.k("inflight", user)),
+    ]);
+    if (Number(n) === 0 && Number(inflight) === 0) await this.redis.srem(this.k("users"), user);
+  }
+}
