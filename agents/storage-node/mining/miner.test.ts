@@ -1,0 +1,276 @@
+/**
+ * The miner end to end on a real `hardhat node` with the system deployed exactly as the devnet does (devnet
+ * parameters: 30-block epochs, difficulty 16, 10-block subtask window) and a real Redis.
+ */
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { Redis } from "ioredis";
+import { createPublicClient, createWalletClient, http, type PublicClient, type WalletClient } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTxSender, hardhatLocal, silentLogger } from "../../core";
+import { startHardhatNode, startRedis, waitFor, type TestHardhatNode, type TestRedis } from "../../core/testing";
+import { devnetAccount } from "../../devnet/accounts";
+import { deploySystem } from "../../devnet/devnet";
+import { FlowAbi, MineAbi, RewardAbi } from "../../generated/abis";
+import type { Hex } from "../../protocol/storage";
+import { miningConfigSchema } from "./config";
+import { runEpochKeeper, startEpochKeeperJob } from "./keeper";
+import { createMiner, type Miner } from "./miner";
+import {
+  createMemorySectorSource,
+  pseudoRandomBytes,
+  submitFile,
+  type MemorySectorSource,
+} from "./testing/memorySource";
+
+const root = path.resolve(__dirname, "..", "..", "..");
+
+describe("storage miner on the devnet system", () => {
+  let chain: TestHardhatNode;
+  let redisServer: TestRedis;
+  let redis: Redis;
+  let publicClient: PublicClient;
+  let contracts: { Flow: Hex; Mine: Hex; Reward: Hex; Market: Hex };
+  let source: MemorySectorSource;
+  let corrupted: MemorySectorSource;
+  const minerKey = devnetAccount("storageNode").privateKey;
+  const minerAddress = devnetAccount("storageNode").address;
+  const running: Miner[] = [];
+
+  function config(overrides: Record<string, unknown> = {}) {
+    return miningConfigSchema.parse({
+      enabled: true,
+      threads: 1,
+      cpuPercent: 100,
+      minerKey,
+      maxAnswersPerEpoch: 1,
+      contextPollMs: 150,
+      batchNonces: 16,
+      keeper: { enabled: true, everyMs: 300 },
+      rewards: { checkEveryMs: 200 },
+      ...overrides,
+    });
+  }
+
+  function start(cfg: ReturnType<typeof config>, src: MemorySectorSource): Miner {
+    const miner = createMiner({
+      config: cfg,
+      chainId: 31337,
+      publicClient,
+      contracts,
+      source: src,
+      redis,
+      name: "miner-test",
+      logger: silentLogger(),
+    });
+    running.push(miner);
+    return miner;
+  }
+
+  async function blockNumber(): Promise<bigint> {
+    return publicClient.getBlockNumber();
+  }
+
+  /** Mines empty blocks until the next transaction lands in the first block of a new epoch's window. */
+  async function moveToNextEpochStart(): Promise<bigint> {
+    const [firstBlock, per, epoch] = await Promise.all([
+      publicClient.readContract({ address: contracts.Flow, abi: FlowAbi, functionName: "firstBlock" }),
+      publicClient.readContract({ address: contracts.Flow, abi: FlowAbi, functionName: "blocksPerEpoch" }),
+      publicClient.readContract({ address: contracts.Flow, abi: FlowAbi, functionName: "epoch" }),
+    ]);
+    const head = await blockNumber();
+    let next = epoch + 1n;
+    while (firstBlock + next * per < head) next++;
+    const target = firstBlock + next * per;
+    const blocks = Number(target - head);
+    if (blocks > 0) await chain.rpc("hardhat_mine", [`0x${blocks.toString(16)}`]);
+    return target;
+  }
+
+  beforeAll(async () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "zg-miner-"));
+    [chain, redisServer] = await Promise.all([startHardhatNode({ root }), startRedis()]);
+    const deployed = await deploySystem(root, chain.port, tmp, `miner-test-${chain.port}`);
+    contracts = {
+      Flow: deployed.contracts.Flow,
+      Mine: deployed.contracts.Mine,
+      Reward: deployed.contracts.Reward,
+      Market: deployed.contracts.Market,
+    };
+    redis = new Redis(redisServer.url, { maxRetriesPerRequest: null });
+    publicClient = createPublicClient({ chain: hardhatLocal, transport: http(chain.rpcUrl), pollingInterval: 100 });
+    const alice = createWalletClient({
+      account: privateKeyToAccount(devnetAccount("alice").privateKey),
+      chain: hardhatLocal,
+      transport: http(chain.rpcUrl),
+    }) as WalletClient;
+    source = createMemorySectorSource();
+    // Every byte flipped: what a node with a damaged disk would read.
+    corrupted = createMemorySectorSource((b) => b.map((x) => x ^ 0x5a));
+    // 1.25 MiB: nodes of 4096 + 1024 sectors at position 4096, so the flow passes the first two 4096-sector pricing
+    // chunks (devnet sectorsPerChunk) and their rewards start releasing.
+    await submitFile({
+      publicClient,
+      walletClient: alice,
+      flow: contracts.Flow,
+      market: contracts.Market,
+      data: pseudoRandomBytes(1_310_720, 7),
+      sources: [source, corrupted],
+    });
+    // Half of the 600 s release period passes: mining rewards are claimable.
+    await chain.rpc("evm_increaseTime", [300]);
+    await chain.rpc("evm_mine", []);
+  }, 240_000);
+
+  afterAll(async () => {
+    for (const m of running) await m.stop();
+    await redis?.quit();
+    await redisServer?.stop();
+    await chain?.stop();
+  });
+
+  let firstMinerId: Hex;
+  let firstEpoch: bigint;
+
+  it("gets a miner id, mines real submitted data, an answer is accepted on chain and the reward is withdrawn", async () => {
+    const miner = start(config(), source);
+    await miner.start();
+    await waitFor(async () => miner.status().minerId !== null, { timeoutMs: 30_000, intervalMs: 100 });
+    firstMinerId = miner.status().minerId as Hex;
+    expect(await redis.get(`zg:miner-test:31337:miner-id:${minerAddress.toLowerCase()}`)).toBe(firstMinerId);
+    expect(
+      (
+        await publicClient.readContract({
+          address: contracts.Mine,
+          abi: MineAbi,
+          functionName: "beneficiaries",
+          args: [firstMinerId],
+        })
+      ).toLowerCase(),
+    ).toBe(minerAddress.toLowerCase());
+
+    await moveToNextEpochStart();
+    await waitFor(async () => miner.status().answersAccepted >= 1 && BigInt(miner.status().rewardsWithdrawnWei) > 0n, {
+      timeoutMs: 60_000,
+      intervalMs: 200,
+    });
+    const s = miner.status();
+    expect(s.answersSubmitted).toBe(1);
+    expect(s.answersRejectedOnChain).toBe(0);
+    expect(s.sealer.sealedLoads).toBeGreaterThanOrEqual(9);
+    firstEpoch = BigInt(s.epoch as string);
+
+    const subs = await publicClient.getContractEvents({
+      address: contracts.Mine,
+      abi: MineAbi,
+      eventName: "NewSubmission",
+      args: { minerId: firstMinerId },
+      fromBlock: 0n,
+      strict: true,
+    });
+    expect(subs).toHaveLength(1);
+    expect(subs[0].args.epoch).toBe(firstEpoch);
+    const paid = await publicClient.getContractEvents({
+      address: contracts.Reward,
+      abi: RewardAbi,
+      eventName: "PaymentWithdrawn",
+      args: { payee: minerAddress },
+      fromBlock: 0n,
+      strict: true,
+    });
+    expect(paid.reduce((a, e) => a + e.args.amount, 0n)).toBe(BigInt(s.rewardsWithdrawnWei));
+    expect(BigInt(s.rewardsEarnedWei)).toBeGreaterThan(0n);
+    await miner.stop();
+  }, 120_000);
+
+  it("restarted mid-epoch, it keeps its miner id and never resubmits an accepted answer", async () => {
+    // Same Redis, same key, same epoch: the nonce sequence replays from 0, so the first hits are the answered ones.
+    const miner = start(config({ maxAnswersPerEpoch: 3 }), source);
+    await miner.start();
+    await waitFor(async () => miner.status().answersAccepted >= 2, { timeoutMs: 60_000, intervalMs: 200 });
+    const s = miner.status();
+    expect(s.minerId).toBe(firstMinerId);
+    expect(s.epoch).toBe(firstEpoch.toString());
+    expect(s.duplicatesSkipped).toBeGreaterThanOrEqual(1);
+    expect(s.answersRejectedOnChain).toBe(0);
+    await miner.stop();
+    const subs = await publicClient.getContractEvents({
+      address: contracts.Mine,
+      abi: MineAbi,
+      eventName: "NewSubmission",
+      args: { minerId: firstMinerId, epoch: firstEpoch },
+      fromBlock: 0n,
+      strict: true,
+    });
+    expect(subs).toHaveLength(3);
+    expect(new Set(subs.map((e) => e.args.recallPosition)).size).toBe(3);
+    const requested = await publicClient.getContractEvents({
+      address: contracts.Mine,
+      abi: MineAbi,
+      eventName: "NewMinerId",
+      args: { beneficiary: minerAddress },
+      fromBlock: 0n,
+    });
+    expect(requested).toHaveLength(1);
+  }, 120_000);
+
+  it("a corrupted sector source produces no submission: the offline check fails and is logged", async () => {
+    const other = devnetAccount("provider");
+    const miner = start(
+      config({ minerKey: other.privateKey, maxAnswersPerEpoch: 2, keeper: { enabled: false } }),
+      corrupted,
+    );
+    await miner.start();
+    await waitFor(async () => miner.status().minerId !== null, { timeoutMs: 30_000, intervalMs: 100 });
+    await moveToNextEpochStart();
+    await waitFor(async () => miner.status().answersRejectedOffline >= 3, { timeoutMs: 60_000, intervalMs: 200 });
+    const s = miner.status();
+    expect(s.answersSubmitted).toBe(0);
+    expect(s.answersRejectedOnChain).toBe(0);
+    await miner.stop();
+    const subs = await publicClient.getContractEvents({
+      address: contracts.Mine,
+      abi: MineAbi,
+      eventName: "NewSubmission",
+      args: { minerId: s.minerId as Hex },
+      fromBlock: 0n,
+    });
+    expect(subs).toHaveLength(0);
+  }, 120_000);
+
+  it("the epoch keeper job advances epochs, and a run does nothing while no epoch is due", async () => {
+    const txSender = createTxSender({ publicClient, account: privateKeyToAccount(minerKey) });
+    const job = await startEpochKeeperJob({
+      name: "keeper-test",
+      connection: redis,
+      client: publicClient,
+      txSender,
+      flow: contracts.Flow,
+      everyMs: 200,
+    });
+    try {
+      const before = await publicClient.readContract({ address: contracts.Flow, abi: FlowAbi, functionName: "epoch" });
+      await moveToNextEpochStart();
+      await waitFor(async () => job.status().contextsMade >= 1, { timeoutMs: 30_000, intervalMs: 100 });
+      const after = await publicClient.readContract({ address: contracts.Flow, abi: FlowAbi, functionName: "epoch" });
+      expect(after).toBeGreaterThan(before);
+      const made = await publicClient.getContractEvents({
+        address: contracts.Flow,
+        abi: FlowAbi,
+        eventName: "NewEpoch",
+        args: { sender: minerAddress, index: after },
+        fromBlock: 0n,
+        strict: true,
+      });
+      expect(made).toHaveLength(1);
+    } finally {
+      await job.close();
+    }
+    const head = await blockNumber();
+    const idle = await runEpochKeeper({ client: publicClient, txSender, flow: contracts.Flow });
+    expect(idle.sent).toBe(false);
+    expect(await blockNumber()).toBe(head);
+  }, 60_000);
+});
