@@ -26,6 +26,11 @@ export const miningConfigSchema = z
     maxAnswersPerEpoch: z.number().int().min(1).default(8),
     /** Memory budget for sealed data, MiB (256 KiB per load). */
     maxSealedMiB: z.number().int().min(1).default(1024),
+    /**
+     * Hash only once the sealer has finished its pass over the range. Off (default): mine at once on whatever is
+     * sealed (nonces landing on unsealed loads are skipped). On: no scratchpad is wasted on unsealed loads.
+     */
+    sealBeforeMining: z.boolean().default(false),
     /** Loads sealed per step of the miner loop (keeps sealing interleaved with mining). */
     sealBatchLoads: z.number().int().min(1).default(64),
     /** Shard mined: `shardId`/`shardMask` of the recall range (default: the whole flow). */

@@ -146,6 +146,9 @@ export function createMiner(o: CreateMinerOptions): Miner {
   let logCursor = config.fromBlock;
   let wc: WorkerContext | undefined;
   let wcAt = 0;
+  let verified = false;
+  let sealTarget: { minerId: Hex; range: RecallRange } | undefined;
+  let sealing: Promise<void> | undefined;
   let epochKnown: bigint | undefined;
   let acceptedThisEpoch = 0;
   let nonceCounter = 0n;
@@ -383,6 +386,54 @@ export function createMiner(o: CreateMinerOptions): Miner {
     log?.info({ amount: owed.toString(), beneficiary }, "rewards withdrawn");
   }
 
+  /**
+   * Checks a fresh worker context against the mirror (refusing to mine on a flow root the mirror does not reproduce)
+   * and hands its range to the background sealer.
+   */
+  async function verifyContext(id: Hex, ctx: WorkerContext): Promise<boolean> {
+    const { digest, flowLength, flowRoot } = ctx.context;
+    if (digest === EMPTY_HASH || flowLength < BigInt(SECTORS_PER_LOAD)) {
+      idle("no mineable context (empty epoch or flow shorter than one load)");
+      return false;
+    }
+    const mirrored = mirror.rootAtLength(flowLength);
+    if (mirrored === undefined) {
+      idle("flow mirror behind the context");
+      return false;
+    }
+    if (mirrored.toLowerCase() !== flowRoot.toLowerCase()) {
+      log?.error(
+        { mirrored, flowRoot, flowLength: flowLength.toString() },
+        "flow mirror root differs from the context; refusing to mine and resyncing",
+      );
+      mirror.reset();
+      logCursor = config.fromBlock;
+      idle("flow mirror root mismatch");
+      return false;
+    }
+    await ranges.refresh();
+    sealTarget = { minerId: id, range: miningRange(flowLength) };
+    return true;
+  }
+
+  /** Seals in the background, in batches, within the CPU share; never on the answer path. */
+  async function sealLoop(): Promise<void> {
+    while (running) {
+      let wait = config.contextPollMs;
+      try {
+        if (sealTarget !== undefined && sealer !== undefined) {
+          const t0 = performance.now();
+          const n = await sealer.sealPending({ ...sealTarget, maxLoads: config.sealBatchLoads });
+          if (n > 0) wait = ((performance.now() - t0) * (100 - config.cpuPercent)) / config.cpuPercent;
+        }
+      } catch (err) {
+        st.lastError = err instanceof Error ? err.message : String(err);
+        log?.error({ err }, "sealing failed");
+      }
+      if (running) await sleep(wait);
+    }
+  }
+
   /** One pass: refresh state when due, seal a batch, run one mining round. @returns ms to sleep afterwards. */
   async function step(): Promise<number> {
     const id = await ensureMinerId();
@@ -391,31 +442,12 @@ export function createMiner(o: CreateMinerOptions): Miner {
       await syncFlow();
       wc = await readWorkerContext(id);
       wcAt = Date.now();
+      verified = await verifyContext(id, wc);
     }
     const ctx = wc;
-    const { epoch, digest, flowLength, flowRoot } = ctx.context;
-    if (digest === EMPTY_HASH || flowLength < BigInt(SECTORS_PER_LOAD)) {
-      idle("no mineable context (empty epoch or flow shorter than one load)");
-      return config.contextPollMs;
-    }
-    const mirrored = mirror.rootAtLength(flowLength);
-    if (mirrored === undefined) {
-      idle("flow mirror behind the context");
-      return config.contextPollMs;
-    }
-    if (mirrored.toLowerCase() !== flowRoot.toLowerCase()) {
-      log?.error(
-        { mirrored, flowRoot, flowLength: flowLength.toString() },
-        "flow mirror root differs from the context; resyncing",
-      );
-      mirror.reset();
-      logCursor = config.fromBlock;
-      idle("flow mirror root mismatch");
-      return config.contextPollMs;
-    }
-    await ranges.refresh();
+    if (!verified) return config.contextPollMs;
+    const { epoch, flowLength } = ctx.context;
     const range = miningRange(flowLength);
-    await sealer!.sealPending({ minerId: id, range, maxLoads: config.sealBatchLoads });
     if (ctx.poraTarget === 0n || ctx.subtaskDigest === ZERO_HASH) {
       idle("outside the subtask window or epoch full");
       return config.contextPollMs;
@@ -425,8 +457,8 @@ export function createMiner(o: CreateMinerOptions): Miner {
       idle("answer limit of this epoch reached");
       return config.contextPollMs;
     }
-    if (store.size() === 0) {
-      idle("no sealed data");
+    if (store.size() === 0 || (config.sealBeforeMining && sealer?.caughtUp() !== true)) {
+      idle(store.size() === 0 ? "no sealed data" : "sealing before mining");
       return config.contextPollMs;
     }
     st.idleReason = null;
@@ -501,11 +533,14 @@ export function createMiner(o: CreateMinerOptions): Miner {
       }
       running = true;
       loop = run();
+      sealing = sealLoop();
     },
     async stop() {
       running = false;
       await loop;
+      await sealing;
       loop = undefined;
+      sealing = undefined;
       await keeper?.close();
       keeper = undefined;
       await pool?.close();

@@ -28,6 +28,8 @@ export interface Sealer {
    */
   sealPending(p: { minerId: Hex; range: RecallRange; maxLoads?: number }): Promise<number>;
   status(): SealerStatus;
+  /** Whether the last call found nothing left to seal in its range (every load sealed or not held by the node). */
+  caughtUp(): boolean;
 }
 
 /** Whether load `i` belongs to the shard `(shardId, shardMask)` (all loads when the mask is all ones). */
@@ -51,6 +53,8 @@ export function createSealer(p: {
   let bytesSealed = 0;
   let sealSeconds = 0;
   let storeFull = false;
+  let cursor = 0n;
+  let caughtUp = false;
 
   async function sealOne(minerId: Hex, loadIndex: bigint): Promise<boolean> {
     const start = loadIndex * BigInt(SECTORS_PER_LOAD);
@@ -70,7 +74,7 @@ export function createSealer(p: {
     new Uint8Array(data).set(raw);
     await p.pool.seal({ data, minerId, startSector: start, digests });
     if (minerId !== currentMiner) return false;
-    if (!p.store.put({ loadIndex, data, contextDigests: digests })) {
+    if (!p.store.put({ loadIndex, minerId, data, contextDigests: digests })) {
       storeFull = true;
       return false;
     }
@@ -82,18 +86,34 @@ export function createSealer(p: {
   return {
     async sealPending({ minerId, range, maxLoads = Number.MAX_SAFE_INTEGER }) {
       if (minerId !== currentMiner) {
-        p.store.clear();
+        // Resume from what the store already holds for this miner id (a persistent store, or a restart in process);
+        // loads sealed for another miner id are useless and dropped.
+        const held = [...p.store.values()];
         p.pool.clearLoads();
+        if (held.some((l) => l.minerId !== minerId)) p.store.clear();
+        else for (const l of held) p.pool.addLoad(l.loadIndex, l.data);
         missing.clear();
         currentMiner = minerId;
+        cursor = 0n;
         storeFull = false;
       }
       const first = range.startPosition / BigInt(SECTORS_PER_LOAD);
-      const loads = range.mineLength / BigInt(SECTORS_PER_LOAD);
+      const end = first + range.mineLength / BigInt(SECTORS_PER_LOAD);
+      if (cursor < first || cursor > end) cursor = first;
+      // Resume at the cursor; scan a bounded number of positions per call so a huge, mostly sealed range stays cheap.
       const todo: bigint[] = [];
-      for (let i = first; i < first + loads && todo.length < maxLoads; i++) {
-        if (loadInShard(i - first, range) && !p.store.has(i)) todo.push(i);
+      let budget = Math.max(1024, maxLoads * 64);
+      let wrapped = false;
+      while (todo.length < maxLoads && budget-- > 0) {
+        if (cursor >= end) {
+          if (missing.size === 0 || wrapped) break;
+          cursor = first; // another pass: retry the loads the node did not hold
+          wrapped = true;
+        }
+        if (loadInShard(cursor - first, range) && !p.store.has(cursor)) todo.push(cursor);
+        cursor++;
       }
+      caughtUp = todo.length === 0;
       if (todo.length === 0) return 0;
       const t0 = performance.now();
       let sealed = 0;
@@ -106,6 +126,7 @@ export function createSealer(p: {
       if (sealed > 0) p.logger?.debug({ sealed, total: p.store.size() }, "sealed loads");
       return sealed;
     },
+    caughtUp: () => caughtUp,
     status: () => ({
       sealedLoads: p.store.size(),
       missingLoads: missing.size,

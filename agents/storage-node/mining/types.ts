@@ -17,6 +17,8 @@ export interface SectorSource {
 export interface SealedLoad {
   /** Load index (`loadStart / 1024`). */
   readonly loadIndex: bigint;
+  /** The miner id the load is sealed for. */
+  readonly minerId: `0x${string}`;
   /** The 64 sealed units, in shared memory so every mining thread reads it without copies. */
   readonly data: SharedArrayBuffer;
   /** Seal context digest of each of the 64 units. */
