@@ -76,7 +76,7 @@ describe("storage miner on the devnet system", () => {
     try {
       await waitFor(async () => ok(miner.status()), { timeoutMs: 60_000, intervalMs: 100 });
     } catch (err) {
-      throw new Error(`${String(err)}; miner status: ${JSON.stringify(miner.status())}`);
+      throw new Error(`${String(err)}; miner status: ${JSON.stringify(miner.status())}`, { cause: err });
     }
   }
 
