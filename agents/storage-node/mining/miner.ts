@@ -25,7 +25,7 @@ import {
 } from "../../protocol/storage";
 import type { MiningConfig } from "./config";
 import { createEpochRangeCache } from "./epochRanges";
-import { DataUnavailableError } from "./errors";
+import { DataUnavailableError, FlowMirrorError } from "./errors";
 import { createFlowMirror, sealIndexOf } from "./flowMirror";
 import { startEpochKeeperJob, type EpochKeeperJob } from "./keeper";
 import { createMinerLedger } from "./ledger";
@@ -170,6 +170,7 @@ export function createMiner(o: CreateMinerOptions): Miner {
   };
 
   function idle(reason: string): void {
+    rate.value = 0;
     if (st.idleReason !== reason) log?.info({ reason }, "miner idle");
     st.idleReason = reason;
   }
@@ -214,12 +215,20 @@ export function createMiner(o: CreateMinerOptions): Miner {
       });
       for (const l of logs) {
         if (l.args.submissionIndex < mirror.submissionCount()) continue;
-        mirror.apply({
-          submissionIndex: l.args.submissionIndex,
-          startPos: l.args.startPos,
-          length: l.args.length,
-          nodes: l.args.submission.nodes,
-        });
+        try {
+          mirror.apply({
+            submissionIndex: l.args.submissionIndex,
+            startPos: l.args.startPos,
+            length: l.args.length,
+            nodes: l.args.submission.nodes,
+          });
+        } catch (err) {
+          if (!(err instanceof FlowMirrorError)) throw err;
+          // A gap or a misplaced submission (reorg, wrong fromBlock): start over from fromBlock.
+          mirror.reset();
+          logCursor = config.fromBlock;
+          throw err;
+        }
       }
       logCursor = to + 1n;
     }
@@ -366,6 +375,16 @@ export function createMiner(o: CreateMinerOptions): Miner {
     if (!config.rewards.withdraw || txSender === undefined) return;
     if (Date.now() - lastRewardCheck < config.rewards.checkEveryMs) return;
     lastRewardCheck = Date.now();
+    try {
+      await withdraw(txSender);
+    } catch (err) {
+      // A failed withdrawal (paused Reward, a race with another withdrawer) must not stop mining; retried later.
+      st.lastError = err instanceof Error ? err.message : String(err);
+      log?.warn({ err }, "reward withdrawal failed");
+    }
+  }
+
+  async function withdraw(txSender: TxSender): Promise<void> {
     const beneficiary = (config.beneficiary ?? txSender.address) as Hex;
     const owed = await client.readContract({
       address: contracts.Reward,
