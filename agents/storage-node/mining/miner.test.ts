@@ -247,6 +247,23 @@ describe("storage miner on the devnet system", () => {
     expect(subs).toHaveLength(0);
   }, 120_000);
 
+  it("refuses to mine when its flow mirror cannot reproduce the context's flow root", async () => {
+    // Reading Submit logs only from the current head on, the mirror never sees the submission the context covers.
+    const miner = start(config({ fromBlock: await blockNumber(), maxAnswersPerEpoch: 5 }), source, sealedStore);
+    await miner.start();
+    try {
+      await waitForStatus(miner, (st) => st.idleReason === "flow mirror behind the context");
+      await new Promise((r) => setTimeout(r, 500));
+      expect(miner.status()).toMatchObject({
+        idleReason: "flow mirror behind the context",
+        noncesScanned: 0,
+        answersSubmitted: 0,
+      });
+    } finally {
+      await miner.stop();
+    }
+  }, 60_000);
+
   it("the epoch keeper job advances epochs, and a run does nothing while no epoch is due", async () => {
     const txSender = createTxSender({ publicClient, account: privateKeyToAccount(minerKey) });
     // Catch up first (the corrupted-source test left epochs to close), so the job's run below is the one we watch.

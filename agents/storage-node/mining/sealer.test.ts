@@ -76,6 +76,25 @@ describe("sealer (worker threads)", () => {
     expect(sealer.status()).toMatchObject({ sealedLoads: 3, storeFull: true });
   });
 
+  it("retries loads whose epoch range is recorded on chain only later", async () => {
+    const source = createMemorySectorSource();
+    source.place(1n, pseudoRandomBytes(4095 * 256, 8), 4096n);
+    let recordedEnd = 2048n;
+    const partial: EpochRangeCache = {
+      refresh: async () => undefined,
+      sealContextOf: (i) => (i * 16n + 15n < recordedEnd ? CTX1 : undefined),
+      size: () => 1,
+    };
+    const store = createMemorySealedStore(8);
+    const sealer = createSealer({ pool, source, store, ranges: partial });
+    const range = createUnshardedRange(4096n);
+    expect(await sealer.sealPending({ minerId: MINER_A, range })).toBe(2);
+    expect(sealer.status().missingLoads).toBe(2);
+    recordedEnd = 4096n;
+    expect(await sealer.sealPending({ minerId: MINER_A, range })).toBe(2);
+    expect(sealer.status()).toMatchObject({ sealedLoads: 4, missingLoads: 0 });
+  });
+
   it("selects the loads of a shard", () => {
     const shard = { startPosition: 0n, mineLength: 8192n, shardId: 1n, shardMask: ~1n & ((1n << 64n) - 1n) };
     expect([0n, 1n, 2n, 3n, 4n, 5n].filter((i) => loadInShard(i, shard))).toEqual([1n, 3n, 5n]);

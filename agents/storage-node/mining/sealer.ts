@@ -10,7 +10,10 @@ const UNITS_PER_LOAD = 64;
 /** Sealer progress, for `/status`. */
 export interface SealerStatus {
   sealedLoads: number;
-  /** Loads of the current range not stored by this node (skipped, retried on the next pass). */
+  /**
+   * Loads of the current range skipped for now (not stored by this node, or their epoch range not recorded on chain
+   * yet), retried on the next pass.
+   */
   missingLoads: number;
   bytesSealed: number;
   /** Seconds spent with seals in flight. */
@@ -61,7 +64,11 @@ export function createSealer(p: {
     const digests: Hex[] = [];
     for (let u = 0; u < UNITS_PER_LOAD; u++) {
       const d = p.ranges.sealContextOf(start / 16n + BigInt(u));
-      if (d === undefined) return false;
+      if (d === undefined) {
+        // Its epoch range is not recorded on chain yet (the worker context is a simulation): retry on a later pass.
+        missing.add(loadIndex);
+        return false;
+      }
       digests.push(d);
     }
     const raw = await p.source.readFlowSectors(start, SECTORS_PER_LOAD);
