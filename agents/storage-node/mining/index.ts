@@ -9,3 +9,4 @@ export { createMiningWorkerPool, type MiningWorkerPool } from "./workerPool";
 export { runEpochKeeper, startEpochKeeperJob, type EpochKeeperJob, type KeeperRun } from "./keeper";
 export { createMinerLedger, type MinerLedger } from "./ledger";
 export * from "./errors";
+export { createAgentMiner } from "./host";

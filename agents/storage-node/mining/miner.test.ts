@@ -9,7 +9,7 @@ import { Redis } from "ioredis";
 import { createPublicClient, createWalletClient, http, type PublicClient, type WalletClient } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTxSender, hardhatLocal, silentLogger } from "../../core";
+import { baseConfigSchema, createAgent, createTxSender, hardhatLocal, silentLogger } from "../../core";
 import { startHardhatNode, startRedis, waitFor, type TestHardhatNode, type TestRedis } from "../../core/testing";
 import { devnetAccount } from "../../devnet/accounts";
 import { deploySystem } from "../../devnet/devnet";
@@ -17,6 +17,7 @@ import { FlowAbi, MineAbi, RewardAbi } from "../../generated/abis";
 import type { Hex } from "../../protocol/storage";
 import { miningConfigSchema } from "./config";
 import { runEpochKeeper, startEpochKeeperJob } from "./keeper";
+import { createAgentMiner } from "./host";
 import { createMiner, type Miner } from "./miner";
 import { createMemorySealedStore, type SealedLoadStore } from "./types";
 import {
@@ -261,6 +262,39 @@ describe("storage miner on the devnet system", () => {
       });
     } finally {
       await miner.stop();
+    }
+  }, 60_000);
+
+  it("hosted by an agent in one call: reuses the stored miner id and reports under /status", async () => {
+    let miner: Miner | undefined;
+    const agent = createAgent({
+      name: "miner-test",
+      config: baseConfigSchema.parse({
+        rpcUrl: chain.rpcUrl,
+        chainId: 31337,
+        redisUrl: redisServer.url,
+        privateKey: minerKey,
+        confirmations: 1,
+      }),
+      logger: silentLogger(),
+      status: () => ({ mining: miner?.status() ?? null }),
+    });
+    await agent.start();
+    try {
+      miner = createAgentMiner(agent, {
+        config: config({ minerKey: undefined, keeper: { enabled: false } }),
+        contracts,
+        source,
+      });
+      await miner.start();
+      await waitForStatus(miner, (st) => st.minerId !== null && st.sealer.sealedLoads >= 9);
+      const res = await fetch(`${agent.url}/status`);
+      const body = (await res.json()) as { role: { mining: { minerId: string; account: string } } };
+      expect(body.role.mining.minerId).toBe(firstMinerId);
+      expect(body.role.mining.account).toBe(minerAddress);
+    } finally {
+      await miner?.stop();
+      await agent.stop();
     }
   }, 60_000);
 
