@@ -40,6 +40,7 @@ describe("storage miner on the devnet system", () => {
   const minerKey = devnetAccount("storageNode").privateKey;
   const minerAddress = devnetAccount("storageNode").address;
   const running: Miner[] = [];
+  let deploymentId: string | undefined;
 
   function config(overrides: Record<string, unknown> = {}) {
     return miningConfigSchema.parse({
@@ -104,7 +105,8 @@ describe("storage miner on the devnet system", () => {
   beforeAll(async () => {
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "zg-miner-"));
     [chain, redisServer] = await Promise.all([startHardhatNode({ root }), startRedis()]);
-    const deployed = await deploySystem(root, chain.port, tmp, `miner-test-${chain.port}`);
+    deploymentId = `devnet-miner-${chain.port}`; // devnet-* is git-ignored; removed in afterAll
+    const deployed = await deploySystem(root, chain.port, tmp, deploymentId);
     contracts = {
       Flow: deployed.contracts.Flow,
       Mine: deployed.contracts.Mine,
@@ -138,6 +140,8 @@ describe("storage miner on the devnet system", () => {
 
   afterAll(async () => {
     for (const m of running) await m.stop();
+    if (deploymentId)
+      fs.rmSync(path.join(root, "ignition", "deployments", deploymentId), { recursive: true, force: true });
     await redis?.quit();
     await redisServer?.stop();
     await chain?.stop();
