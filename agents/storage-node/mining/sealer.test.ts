@@ -1,4 +1,8 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { baseConfigSchema, loadConfig } from "../../core";
 import { Redis } from "ioredis";
 import { startRedis, type TestRedis } from "../../core/testing";
 import { createUnshardedRange, unseal, type Hex } from "../../protocol/storage";
@@ -142,5 +146,35 @@ describe("mining config", () => {
     expect(() => miningConfigSchema.parse({ cpuPercent: 0 })).toThrow();
     expect(() => miningConfigSchema.parse({ minerKey: "0x1234" })).toThrow();
     expect(() => miningConfigSchema.parse({ threads: 1.5 })).toThrow();
+  });
+
+  it("loads as the node's `mining` section from the environment; the miner key is refused in a file", () => {
+    const schema = baseConfigSchema.extend({ mining: miningConfigSchema });
+    const base = {
+      ZG_STORAGE_RPC_URL: "http://127.0.0.1:8545",
+      ZG_STORAGE_CHAIN_ID: "31337",
+      ZG_STORAGE_REDIS_URL: "redis://127.0.0.1:6379",
+    };
+    const key = `0x${"12".repeat(32)}`;
+    const c = loadConfig(schema, {
+      envPrefix: "ZG_STORAGE",
+      envOnlyKeys: ["privateKey", "minerKey"],
+      env: {
+        ...base,
+        ZG_STORAGE_MINING__ENABLED: "true",
+        ZG_STORAGE_MINING__THREADS: "2",
+        ZG_STORAGE_MINING__SHARD_MASK: "18446744073709551614",
+        ZG_STORAGE_MINING__MINER_KEY: key,
+        ZG_STORAGE_MINING__KEEPER__EVERY_MS: "5000",
+      },
+    });
+    expect(c.mining).toMatchObject({ enabled: true, threads: 2, shardMask: (1n << 64n) - 2n, minerKey: key });
+    expect(c.mining.keeper.everyMs).toBe(5000);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "zg-mining-config-"));
+    const file = path.join(dir, "node.toml");
+    fs.writeFileSync(file, `[mining]\nenabled = true\nminerKey = "${key}"\n`);
+    expect(() =>
+      loadConfig(schema, { file, envPrefix: "ZG_STORAGE", envOnlyKeys: ["privateKey", "minerKey"], env: base }),
+    ).toThrow(/may only be set in the environment/);
   });
 });
