@@ -29,7 +29,7 @@ export async function runEpochKeeper(p: {
     read("epoch"),
     read("firstBlock"),
     read("blocksPerEpoch"),
-    p.client.getBlockNumber(),
+    p.client.getBlockNumber({ cacheTime: 0 }),
   ]);
   // The transaction lands in block + 1: `_makeContext` closes epoch e + 1 once block.number > its start.
   if (firstBlock + (epoch + 1n) * blocksPerEpoch >= block + 1n) return { epoch, sent: false };

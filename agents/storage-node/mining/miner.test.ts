@@ -83,7 +83,7 @@ describe("storage miner on the devnet system", () => {
   }
 
   async function blockNumber(): Promise<bigint> {
-    return publicClient.getBlockNumber();
+    return publicClient.getBlockNumber({ cacheTime: 0 });
   }
 
   /** Mines empty blocks until the next transaction lands in the first block of a new epoch's window. */
@@ -123,16 +123,18 @@ describe("storage miner on the devnet system", () => {
     source = createMemorySectorSource();
     // Every byte flipped: what a node with a damaged disk would read.
     corrupted = createMemorySectorSource((b) => b.map((x) => x ^ 0x5a));
-    // 1.25 MiB: nodes of 4096 + 1024 sectors at position 4096, so the flow passes the first two 4096-sector pricing
-    // chunks (devnet sectorsPerChunk) and their rewards start releasing.
-    await submitFile({
+    // 1 MiB: one node of 4096 sectors at position 4096, so the flow ends exactly at 8192, the end of the second
+    // 4096-sector pricing chunk (devnet sectorsPerChunk): both chunks are filled and release rewards, and every load
+    // a miner can recall lies in one of them.
+    const landed = await submitFile({
       publicClient,
       walletClient: alice,
       flow: contracts.Flow,
       market: contracts.Market,
-      data: pseudoRandomBytes(1_310_720, 7),
+      data: pseudoRandomBytes(1_048_576, 7),
       sources: [source, corrupted],
     });
+    expect(landed.startPos + landed.length).toBe(8192n);
     // Half of the 600 s release period passes: mining rewards are claimable.
     await chain.rpc("evm_increaseTime", [300]);
     await chain.rpc("evm_mine", []);
@@ -175,7 +177,7 @@ describe("storage miner on the devnet system", () => {
     const s = miner.status();
     expect(s.answersSubmitted).toBe(1);
     expect(s.answersRejectedOnChain).toBe(0);
-    expect(s.sealer.sealedLoads).toBeGreaterThanOrEqual(9);
+    expect(s.sealer.sealedLoads).toBe(8);
     firstEpoch = BigInt(s.epoch as string);
 
     const subs = await publicClient.getContractEvents({
@@ -291,7 +293,7 @@ describe("storage miner on the devnet system", () => {
         source,
       });
       await miner.start();
-      await waitForStatus(miner, (st) => st.minerId !== null && st.sealer.sealedLoads >= 9);
+      await waitForStatus(miner, (st) => st.minerId !== null && st.sealer.sealedLoads >= 8);
       const res = await fetch(`${agent.url}/status`);
       const body = (await res.json()) as { role: { mining: { minerId: string; account: string } } };
       expect(body.role.mining.minerId).toBe(firstMinerId);

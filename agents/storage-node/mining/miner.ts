@@ -201,7 +201,7 @@ export function createMiner(o: CreateMinerOptions): Miner {
 
   /** Reads `Submit` logs since the last call into the mirror. */
   async function syncFlow(): Promise<void> {
-    const head = await client.getBlockNumber();
+    const head = await client.getBlockNumber({ cacheTime: 0 });
     while (logCursor <= head) {
       const to =
         logCursor + BigInt(config.maxBlockRange) - 1n < head ? logCursor + BigInt(config.maxBlockRange) - 1n : head;
