@@ -1,3 +1,5 @@
+import { storageNodeRole } from "../storage-node/role";
+
 /**
  * `zg agent <role>`: the agent roles this build can run. Each subsystem registers its agent here.
  */
@@ -8,4 +10,6 @@ export interface AgentRole {
   start(opts: { configFile?: string; env: NodeJS.ProcessEnv }): Promise<{ stop(): Promise<void> }>;
 }
 
-export const AGENT_ROLES: Record<string, AgentRole> = {};
+export const AGENT_ROLES: Record<string, AgentRole> = {
+  "storage-node": storageNodeRole,
+};

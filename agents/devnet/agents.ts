@@ -5,6 +5,7 @@
 import type { AddressBook as AddressBookData } from "../core/address-book";
 import { envVarName } from "../core/config";
 import { devnetAccount, type DevnetRole } from "./accounts";
+import { storageNodeDevnetAgent } from "../storage-node/devnet";
 
 export interface DevnetAgentSpec {
   /** The `zg agent <role>` role name. */
@@ -17,7 +18,7 @@ export interface DevnetAgentSpec {
   env(book: AddressBookData, httpPort: number): Record<string, string>;
 }
 
-export const DEVNET_AGENTS: DevnetAgentSpec[] = [];
+export const DEVNET_AGENTS: DevnetAgentSpec[] = [storageNodeDevnetAgent];
 
 /** Environment shared by every agent: where the chain and Redis are, and its signing key. */
 export function baseAgentEnv(
