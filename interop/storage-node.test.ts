@@ -3,6 +3,7 @@
  * `hardhat node`: its `Uploader` submits and uploads a multi-segment file through our node, its `Downloader` gets it
  * back byte-identical, and its own `Proof.validateHash` accepts the proofs our node serves.
  */
+import { execFile } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -18,6 +19,28 @@ import {
 } from "../agents/protocol/storage";
 import type { StorageNode as OurNode } from "../agents/storage-node/node";
 import { startStorageStack, startTestNode, testBytes, type StorageStack } from "../agents/storage-node/testing";
+
+const GO_CLIENT = path.join(
+  __dirname,
+  "node_modules",
+  "@0gfoundation",
+  "0g-compute-ts-sdk",
+  "binary",
+  "0g-storage-client",
+);
+
+function runGo(args: string[], timeoutMs = 120_000): Promise<{ code: number; out: string }> {
+  return new Promise((resolve) => {
+    execFile(GO_CLIENT, args, { timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
+      const code = err
+        ? typeof (err as { code?: unknown }).code === "number"
+          ? (err as { code: number }).code
+          : 1
+        : 0;
+      resolve({ code, out: `${stdout}${stderr}` });
+    });
+  });
+}
 
 const sdk = require("@0gfoundation/0g-ts-sdk") as typeof import("@0gfoundation/0g-ts-sdk");
 
@@ -99,5 +122,45 @@ describe("official TS SDK 1.2.8 against our storage node", () => {
       const segRoot = toHex(computeSegmentRoot(Buffer.from(seg.data, "base64"), getSegmentSectors(layout, 0)));
       expect(proof.validateHash(res.rootHash, segRoot, 0, layout.numSegments)).toBeNull();
     }
+  });
+
+  it("the official Go client (0g-storage-client) uploads through our Flow and node and downloads with --proof", async () => {
+    const data = testBytes(2 * 256 * 1024 + 777, 5);
+    const file = path.join(tmp, "go-upload.bin");
+    fs.writeFileSync(file, data);
+    const up = await runGo([
+      "upload",
+      "--url",
+      stack.chain.rpcUrl,
+      "--key",
+      devnetAccount("finetune").privateKey,
+      "--flow-address",
+      stack.contracts.Flow,
+      "--market-address",
+      stack.contracts.Market,
+      "--node",
+      ours.url,
+      "--file",
+      file,
+      "--log-color-disabled",
+    ]);
+    expect(up.code, up.out).toBe(0);
+    const root = toHex(computeFileMerkle(data).root as Uint8Array);
+    const info = await new sdk.StorageNode(ours.url).getFileInfo(root, true);
+    expect(info.finalized).toBe(true);
+    const out = path.join(tmp, "go-download.bin");
+    const down = await runGo([
+      "download",
+      "--node",
+      ours.url,
+      "--root",
+      root,
+      "--file",
+      out,
+      "--proof",
+      "--log-color-disabled",
+    ]);
+    expect(down.code, down.out).toBe(0);
+    expect(fs.readFileSync(out).equals(Buffer.from(data))).toBe(true);
   });
 });
