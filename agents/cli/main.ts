@@ -5,6 +5,7 @@ import { Command } from "commander";
 import { agentCommand } from "./commands/agent";
 import { deployCommand } from "./commands/deploy";
 import { devnetCommand } from "./commands/devnet";
+import { storageCommand } from "./commands/storage";
 
 export function buildProgram(): Command {
   const program = new Command("zg")
@@ -14,6 +15,7 @@ export function buildProgram(): Command {
   program.addCommand(devnetCommand());
   program.addCommand(deployCommand());
   program.addCommand(agentCommand());
+  program.addCommand(storageCommand());
   return program;
 }
 
