@@ -3,6 +3,7 @@
  */
 import { redisPing, rpc } from "./services";
 import type { ScenarioStep } from "./scenario";
+import { storageNodeSteps } from "../storage-node/scenario";
 
 const foundation: ScenarioStep[] = [
   {
@@ -54,4 +55,4 @@ const foundation: ScenarioStep[] = [
   },
 ];
 
-export const SCENARIO_STEPS: ScenarioStep[] = [...foundation];
+export const SCENARIO_STEPS: ScenarioStep[] = [...foundation, ...storageNodeSteps];
