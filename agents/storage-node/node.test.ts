@@ -242,4 +242,22 @@ describe("storage node", () => {
       await b.node.stop({ drain: false });
     }
   });
+
+  it("a reorg that drops a Submit removes its entry; the new branch's submission takes the txSeq", async () => {
+    const snap = await stack.chain.rpc<string>("evm_snapshot");
+    const dropped = testBytes(5000, 1234);
+    const a = await submitFile(dropped, stack.uploadChain());
+    await expect
+      .poll(async () => (await client.getFileInfoByTxSeq(a.txSeq))?.tx.dataMerkleRoot, { timeout: 30_000 })
+      .toBe(a.root);
+    await stack.chain.rpc("evm_revert", [snap]);
+    // The other branch: a different file at the same txSeq, then enough blocks to outgrow the dropped branch.
+    const b = await submitFile(testBytes(6000, 4321), stack.uploadChain());
+    expect(b.txSeq).toBe(a.txSeq);
+    for (let i = 0; i < 3; i++) await stack.chain.rpc("evm_mine");
+    await expect
+      .poll(async () => (await client.getFileInfoByTxSeq(b.txSeq))?.tx.dataMerkleRoot, { timeout: 30_000 })
+      .toBe(b.root);
+    expect(await client.getFileInfo(a.root)).toBeNull();
+  });
 });
