@@ -9,14 +9,18 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { JsonRpcProvider, NonceManager, Wallet } from "ethers";
+import fc from "fast-check";
 import { devnetAccount } from "../agents/devnet/accounts";
 import {
   computeFileMerkle,
+  computeMerkleLevels,
+  computeMerkleProof,
+  computeSegmentRoot,
   getFileLayout,
   getSegmentSectors,
-  computeSegmentRoot,
   toHex,
 } from "../agents/protocol/storage";
+import { toSdkProof } from "../agents/storage-node/segments";
 import type { StorageNode as OurNode } from "../agents/storage-node/node";
 import { startStorageStack, startTestNode, testBytes, type StorageStack } from "../agents/storage-node/testing";
 
@@ -162,5 +166,30 @@ describe("official TS SDK 1.2.8 against our storage node", () => {
     ]);
     expect(down.code, down.out).toBe(0);
     expect(fs.readFileSync(out).equals(Buffer.from(data))).toBe(true);
+  });
+
+  it("differential: our segment proofs equal the SDK MerkleTree's proofAt for every segment (random sizes)", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: 9 * 256 * 1024 }), fc.integer(), async (size, seed) => {
+        const data = testBytes(size, seed);
+        const [tree, err] = await new sdk.MemData(data).merkleTree();
+        expect(err).toBeNull();
+        const merkle = computeFileMerkle(data);
+        const levels = computeMerkleLevels(merkle.segmentRoots as Uint8Array[]);
+        expect(tree!.rootHash()).toBe(toHex(merkle.root as Uint8Array));
+        for (let i = 0; i < merkle.segmentRoots.length; i++) {
+          const theirs = tree!.proofAt(i);
+          const ours = toSdkProof(
+            merkle.segmentRoots[i],
+            computeMerkleProof(levels, i),
+            merkle.root as Uint8Array,
+            i,
+            merkle.segmentRoots.length,
+          );
+          expect(ours).toEqual({ lemma: theirs.lemma, path: theirs.path });
+        }
+      }),
+      { numRuns: 25 },
+    );
   });
 });
