@@ -21,6 +21,18 @@ function arg(name: string, fallback: string): string {
   return i >= 0 ? String(process.argv[i + 1]) : fallback;
 }
 
+/** CPU seconds (user + system) of a process so far. */
+function procCpuSeconds(pid: number): number {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+async function metric(url: string, name: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const m = new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+]+)$`, "m").exec(text);
+  return m ? Number(m[1]) : NaN;
+}
+
 function procKiB(pid: number, field: "VmRSS" | "VmHWM"): number {
   const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"));
   return m ? Number(m[1]) : NaN;
@@ -65,12 +77,15 @@ async function main(): Promise<void> {
       const { txSeq } = await submitFile(merkle, stack.uploadChain());
       await waitFor(async () => (await node.getFileInfoByTxSeq(txSeq)) !== null, { timeoutMs: 60_000, what: "entry" });
       const t2 = performance.now();
+      const cpu0 = procCpuSeconds(pid);
       let peakKiB = 0;
       const sampler = setInterval(() => (peakKiB = Math.max(peakKiB, procKiB(pid, "VmRSS"))), 100);
       await uploadSegments(data, txSeq, { nodes: [node], merkle, timeoutMs: 600_000 });
       const t3 = performance.now();
+      const cpu1 = procCpuSeconds(pid);
       const got = await downloadFile(txSeq, { nodes: [node] });
       const t4 = performance.now();
+      const cpu2 = procCpuSeconds(pid);
       clearInterval(sampler);
       if (!Buffer.from(got.data).equals(Buffer.from(data))) throw new Error("download differs");
       const row = {
@@ -82,6 +97,12 @@ async function main(): Promise<void> {
         uploadMiBps: Number((mib / ((t3 - t2) / 1000)).toFixed(1)),
         downloadVerifiedMs: Math.round(t4 - t3),
         downloadMiBps: Number((mib / ((t4 - t3) / 1000)).toFixed(1)),
+        nodeCpuSecondsUpload: Number((cpu1 - cpu0).toFixed(2)),
+        uploadMiBPerNodeCpuSecond: Number((mib / (cpu1 - cpu0)).toFixed(1)),
+        nodeCpuSecondsDownload: Number((cpu2 - cpu1).toFixed(2)),
+        downloadMiBPerNodeCpuSecond: Number((mib / (cpu2 - cpu1)).toFixed(1)),
+        nodeHeapUsedMiB: Number(((await metric(url, "zg_nodejs_heap_size_used_bytes")) / MiB).toFixed(1)),
+        nodeExternalMiB: Number(((await metric(url, "zg_nodejs_external_memory_bytes")) / MiB).toFixed(1)),
         nodePeakRssMiB: Number((peakKiB / 1024).toFixed(1)),
         nodeRssAfterMiB: Number((procKiB(pid, "VmRSS") / 1024).toFixed(1)),
       };
@@ -97,7 +118,7 @@ async function main(): Promise<void> {
       nodeIdleRssMiB: Number(idleRssMiB.toFixed(1)),
       nodePeakRssHwmMiB: Number((procKiB(pid, "VmHWM") / 1024).toFixed(1)),
       notes:
-        "loopback, one node process (LevelDB, fsync per upload call), client in the benchmark process; upload = 8-segment zgs_uploadSegmentsByTxSeq calls in sequence until finalized; download = one zgs_downloadSegmentWithProofByTxSeq per segment, proofs and file root verified",
+        "loopback, one node process (LevelDB, fsync per upload call), client in the benchmark process; upload = 8-segment zgs_uploadSegmentsByTxSeq calls, 2 in flight, until finalized; download = one zgs_downloadSegmentWithProofByTxSeq per segment, 4 in flight, proofs and file root verified; the machine is shared (see loadAverage1m), so per-node-CPU-second figures are the fairer measure",
       rows,
     };
     console.table(
@@ -107,6 +128,8 @@ async function main(): Promise<void> {
           {
             "upload MiB/s": r.uploadMiBps,
             "download MiB/s": r.downloadMiBps,
+            "up MiB/node-CPU-s": r.uploadMiBPerNodeCpuSecond,
+            "down MiB/node-CPU-s": r.downloadMiBPerNodeCpuSecond,
             "node peak RSS MiB": r.nodePeakRssMiB,
           },
         ]),

@@ -95,6 +95,24 @@ export class ZgsClient {
     this.request<SegmentWithProof | null>("zgs_downloadSegmentWithProofByTxSeq", [txSeq, index]);
 }
 
+/** Runs `fn` over `items` with at most `concurrency` in flight; the first failure stops new starts and is thrown. */
+async function runPool<T>(items: readonly T[], concurrency: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failed = false;
+  const worker = async () => {
+    while (!failed && next < items.length) {
+      const item = items[next++] as T;
+      try {
+        await fn(item);
+      } catch (err) {
+        failed = true;
+        throw err;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, items.length)) }, worker));
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Progress report of an upload or download. */
@@ -121,6 +139,8 @@ export interface UploadFileOptions {
   txSeq?: number;
   /** Segments per upload call (default 8 ≈ 2.8 MB of base64). */
   batch?: number;
+  /** Upload calls in flight at once (default 2). */
+  concurrency?: number;
   /** Wait for finalization (default true). */
   waitFinalized?: boolean;
   timeoutMs?: number;
@@ -318,22 +338,24 @@ export async function uploadSegments(
   const total = plan.reduce((s, p) => s + p.indexes.length, 0);
   let done = 0;
   opts.onProgress?.({ phase: "segments", done, total, txSeq });
-  for (const { node, indexes } of plan) {
-    for (let i = 0; i < indexes.length; i += batch) {
-      const segs = indexes.slice(i, i + batch).map((k) => buildSegment(data, merkle, levels, k));
-      try {
-        await node.uploadSegmentsByTxSeq(segs, txSeq);
-      } catch (err) {
-        if (err instanceof ZgsRpcError && err.data === "already uploaded and finalized") {
-          done += indexes.length - i;
-          break;
-        }
-        throw err;
-      }
-      done += segs.length;
-      opts.onProgress?.({ phase: "segments", done, total, txSeq });
+  const tasks = plan.flatMap(({ node, indexes }) => {
+    const out: { node: ZgsClient; indexes: number[] }[] = [];
+    for (let i = 0; i < indexes.length; i += batch) out.push({ node, indexes: indexes.slice(i, i + batch) });
+    return out;
+  });
+  const finalizedNodes = new Set<ZgsClient>();
+  await runPool(tasks, opts.concurrency ?? 2, async ({ node, indexes }) => {
+    if (finalizedNodes.has(node)) return;
+    const segs = indexes.map((k) => buildSegment(data, merkle, levels, k));
+    try {
+      await node.uploadSegmentsByTxSeq(segs, txSeq);
+    } catch (err) {
+      if (!(err instanceof ZgsRpcError && err.data === "already uploaded and finalized")) throw err;
+      finalizedNodes.add(node);
     }
-  }
+    done += segs.length;
+    opts.onProgress?.({ phase: "segments", done: Math.min(done, total), total, txSeq });
+  });
   if (opts.waitFinalized ?? true) {
     await Promise.all(
       opts.nodes.map((n) =>
@@ -352,6 +374,8 @@ export async function uploadSegments(
 /** Options of {@link downloadFile}. */
 export interface DownloadFileOptions {
   nodes: ZgsClient[];
+  /** Segments fetched at once (default 4). */
+  concurrency?: number;
   onProgress?: (p: TransferProgress) => void;
 }
 
@@ -391,29 +415,33 @@ export async function downloadFile(rootOrTxSeq: Hex | number, opts: DownloadFile
   const layout = getFileLayout(size);
   const out = new Uint8Array(size);
   const n = dataSegmentCount(size);
-  for (let k = 0; k < n; k++) {
-    let got: Uint8Array | undefined;
-    const reasons: string[] = [];
-    for (const [i, node] of opts.nodes.entries()) {
-      if (!holdsFlowSegment(shards[i], flowSegmentIndex(start, k))) continue;
-      const seg = await node.downloadSegmentWithProofByTxSeq(txSeq, k);
-      if (!seg) {
-        reasons.push(`${node.url}: not available`);
-        continue;
+  let done = 0;
+  await runPool(
+    Array.from({ length: n }, (_, k) => k),
+    opts.concurrency ?? 4,
+    async (k) => {
+      let got: Uint8Array | undefined;
+      const reasons: string[] = [];
+      for (const [i, node] of opts.nodes.entries()) {
+        if (!holdsFlowSegment(shards[i], flowSegmentIndex(start, k))) continue;
+        const seg = await node.downloadSegmentWithProofByTxSeq(txSeq, k);
+        if (!seg) {
+          reasons.push(`${node.url}: not available`);
+          continue;
+        }
+        try {
+          got = verifySegment(seg, { txSeq, root, size, startSector: start }, shards[i], layout).data;
+          break;
+        } catch (err) {
+          reasons.push(`${node.url}: ${err instanceof Error ? err.message : String(err)}`);
+        }
       }
-      try {
-        const v = verifySegment(seg, { txSeq, root, size, startSector: start }, shards[i], layout);
-        got = v.data;
-        break;
-      } catch (err) {
-        reasons.push(`${node.url}: ${err instanceof Error ? err.message : String(err)}`);
-      }
-    }
-    if (!got) throw new StorageClientError(`no node served a valid segment ${k} of ${root}`, { reasons });
-    const off = k * BYTES_PER_SEGMENT;
-    out.set(got.subarray(0, Math.min(BYTES_PER_SEGMENT, size - off)), off);
-    opts.onProgress?.({ phase: "segments", done: k + 1, total: n, txSeq });
-  }
+      if (!got) throw new StorageClientError(`no node served a valid segment ${k} of ${root}`, { reasons });
+      const off = k * BYTES_PER_SEGMENT;
+      out.set(got.subarray(0, Math.min(BYTES_PER_SEGMENT, size - off)), off);
+      opts.onProgress?.({ phase: "segments", done: ++done, total: n, txSeq });
+    },
+  );
   const check = computeFileMerkle(out);
   if (toHex(check.root as Uint8Array) !== root.toLowerCase())
     throw new StorageClientError(`downloaded file hashes to ${toHex(check.root as Uint8Array)}, not ${root}`);
