@@ -33,7 +33,7 @@ async function metric(url: string, name: string): Promise<number> {
   return m ? Number(m[1]) : NaN;
 }
 
-function procKiB(pid: number, field: "VmRSS" | "VmHWM"): number {
+function procKiB(pid: number, field: "VmRSS" | "VmHWM" | "RssAnon" | "RssFile"): number {
   const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"));
   return m ? Number(m[1]) : NaN;
 }
@@ -47,7 +47,7 @@ async function main(): Promise<void> {
   const dataDir = fs.mkdtempSync(path.join(stack.tmp, "bench-node-"));
   const child = spawnTracked(process.execPath, [path.join(root, "bin", "zg"), "agent", "storage-node"], {
     cwd: root,
-    stdio: "ignore",
+    stdio: ["ignore", "ignore", fs.openSync(path.join(stack.tmp, "node-stderr.log"), "w")],
     env: {
       ...process.env,
       ZG_STORAGE_NODE_RPC_URL: stack.chain.rpcUrl,
@@ -102,9 +102,13 @@ async function main(): Promise<void> {
         nodeCpuSecondsDownload: Number((cpu2 - cpu1).toFixed(2)),
         downloadMiBPerNodeCpuSecond: Number((mib / (cpu2 - cpu1)).toFixed(1)),
         nodeHeapUsedMiB: Number(((await metric(url, "zg_nodejs_heap_size_used_bytes")) / MiB).toFixed(1)),
+        nodeHeapTotalMiB: Number(((await metric(url, "zg_nodejs_heap_size_total_bytes")) / MiB).toFixed(1)),
         nodeExternalMiB: Number(((await metric(url, "zg_nodejs_external_memory_bytes")) / MiB).toFixed(1)),
         nodePeakRssMiB: Number((peakKiB / 1024).toFixed(1)),
         nodeRssAfterMiB: Number((procKiB(pid, "VmRSS") / 1024).toFixed(1)),
+        // File-backed pages are LevelDB's memory-mapped table files (reclaimable page cache); anonymous is the heap.
+        nodeRssAnonAfterMiB: Number((procKiB(pid, "RssAnon") / 1024).toFixed(1)),
+        nodeRssFileAfterMiB: Number((procKiB(pid, "RssFile") / 1024).toFixed(1)),
       };
       rows.push(row);
       console.log(row);
@@ -131,6 +135,7 @@ async function main(): Promise<void> {
             "up MiB/node-CPU-s": r.uploadMiBPerNodeCpuSecond,
             "down MiB/node-CPU-s": r.downloadMiBPerNodeCpuSecond,
             "node peak RSS MiB": r.nodePeakRssMiB,
+            "RSS anon/file MiB": `${String(r.nodeRssAnonAfterMiB)} / ${String(r.nodeRssFileAfterMiB)}`,
           },
         ]),
       ),
@@ -140,6 +145,10 @@ async function main(): Promise<void> {
     fs.writeFileSync(out, JSON.stringify(results, null, 2) + "\n");
     console.log(`wrote ${out}`);
   } finally {
+    if (child.exitCode !== null)
+      console.error(
+        `node exited ${child.exitCode}: ${fs.readFileSync(path.join(stack.tmp, "node-stderr.log"), "utf8").slice(-2000)}`,
+      );
     await stopChild(child);
     await stack.stop();
   }

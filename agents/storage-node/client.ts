@@ -59,13 +59,27 @@ export class ZgsClient {
     private readonly timeoutMs = 60_000,
   ) {}
 
+  /**
+   * One JSON-RPC call. Every zgs method is idempotent (a re-sent segment is skipped), so a connection that drops
+   * before an answer (e.g. a keep-alive socket closed by the server as the request goes out) is retried twice.
+   */
   async request<T>(method: string, params: unknown[] = []): Promise<T> {
-    const res = await fetch(this.url, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ jsonrpc: "2.0", id: nextId++, method, params }),
-      signal: AbortSignal.timeout(this.timeoutMs),
-    });
+    const payload = JSON.stringify({ jsonrpc: "2.0", id: nextId++, method, params });
+    let res: Response | undefined;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        res = await fetch(this.url, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: payload,
+          signal: AbortSignal.timeout(this.timeoutMs),
+        });
+        break;
+      } catch (err) {
+        if (attempt >= 3 || !(err instanceof TypeError)) throw err;
+        await sleep(200 * attempt);
+      }
+    }
     const text = await res.text();
     let body: { result?: T; error?: { code: number; message: string; data?: unknown } };
     try {
