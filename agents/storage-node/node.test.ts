@@ -260,4 +260,29 @@ describe("storage node", () => {
       .toBe(b.root);
     expect(await client.getFileInfo(a.root)).toBeNull();
   });
+
+  it("the single-segment and by-root forms: zgs_uploadSegment, zgs_uploadSegmentByTxSeq, zgs_downloadSegment, zgs_downloadSegmentWithProof", async () => {
+    const data = testBytes(BYTES_PER_SEGMENT + 700, 77);
+    const txSeq = await submitOnly(data);
+    const merkle = computeFileMerkle(data);
+    const levels = computeMerkleLevels(merkle.segmentRoots as Uint8Array[]);
+    const root = toHex(merkle.root as Uint8Array);
+    expect(await client.request("zgs_uploadSegment", [buildSegment(data, merkle, levels, 0)])).toBeNull();
+    expect((await client.getFileInfo(root))?.uploadedSegNum).toBe(1);
+    expect(await client.request("zgs_uploadSegmentByTxSeq", [buildSegment(data, merkle, levels, 1), txSeq])).toBeNull();
+    expect((await client.getFileInfo(root))?.finalized).toBe(true);
+    // The last segment: 3 sectors of data (700 bytes, the last sector zero-padded).
+    const tail = await client.downloadSegment(root, 1024, 1027);
+    const want = new Uint8Array(3 * 256);
+    want.set(data.subarray(BYTES_PER_SEGMENT));
+    expect(Buffer.from(tail as string, "base64").equals(Buffer.from(want))).toBe(true);
+    const withProof = await client.downloadSegmentWithProof(root, 1);
+    expect(withProof).toMatchObject({ root, index: 1, fileSize: data.length });
+    expect(withProof?.proof).toEqual(buildSegment(data, merkle, levels, 1).proof);
+    // Ranges past the file or too long are refused; an unknown root answers null.
+    await expect(client.downloadSegment(root, 1024, 1028)).rejects.toThrow(/past the file/);
+    await expect(client.downloadSegment(root, 0, 1025)).rejects.toThrow(/at most 1024/);
+    expect(await client.downloadSegment(`0x${"cd".repeat(32)}`, 0, 1)).toBeNull();
+    expect(await client.downloadSegmentWithProof(`0x${"cd".repeat(32)}`, 0)).toBeNull();
+  });
 });
