@@ -285,4 +285,21 @@ describe("storage node", () => {
     expect(await client.downloadSegment(`0x${"cd".repeat(32)}`, 0, 1)).toBeNull();
     expect(await client.downloadSegmentWithProof(`0x${"cd".repeat(32)}`, 0)).toBeNull();
   });
+
+  it("the flow-root cross-check agrees with Flow.getFlowRootByTxSeq for every recorded submission", async () => {
+    const next = await client.getStatus().then((st) => st.nextTxSeq);
+    expect(next).toBeGreaterThan(3);
+    await expect
+      .poll(
+        async () => {
+          const st = (await (await fetch(`${node.url}/status`)).json()) as {
+            role: { flowRootCheck: { checkedThrough: number | null; mismatch: unknown } };
+          };
+          expect(st.role.flowRootCheck.mismatch).toBeNull();
+          return st.role.flowRootCheck.checkedThrough;
+        },
+        { timeout: 30_000, interval: 500 },
+      )
+      .toBe(next - 1);
+  });
 });

@@ -11,6 +11,7 @@ import { FlowAbi } from "../generated/abis.js";
 import { computeRootFromNodes, type Hex } from "../protocol/storage";
 import type { StorageNodeConfig } from "./config";
 import { serveRpcRequest, startRpcServer, type RpcServer } from "./http";
+import { createFlowRootChecker } from "./flowCheck";
 import { createZgsRpc, type ZgsRpc } from "./rpc";
 import { parseShardPosition } from "./shard";
 import { StorageStore } from "./store";
@@ -92,6 +93,20 @@ export async function startStorageNode(
     },
   });
 
+  const flowCheck = createFlowRootChecker({
+    store,
+    readRoot: async (txSeq) => {
+      const agent = ref.agent as Agent;
+      return agent.clients.publicClient.readContract({
+        address: flowAddress,
+        abi: FlowAbi,
+        functionName: "getFlowRootByTxSeq",
+        args: [BigInt(txSeq)],
+      });
+    },
+    onMismatch: (m) => ref.agent?.logger.error(m, "local flow tree disagrees with Flow.getFlowRootByTxSeq"),
+  });
+
   let agent: Agent;
   try {
     agent = createAgent({
@@ -144,7 +159,11 @@ export async function startStorageNode(
           });
         }),
       },
+      jobs: {
+        flowRootCheck: { schedule: { everyMs: 5_000 }, attempts: 1, processor: () => flowCheck.check() },
+      },
       onReorg: async (info, ag) => {
+        flowCheck.reset();
         for (const log of info.removed) {
           const txSeq = await store.removeByEvent(log.id);
           if (txSeq !== undefined)
@@ -158,6 +177,7 @@ export async function startStorageNode(
         nextTxSeq: await store.nextTxSeq(),
         ...(await store.countEntries()),
         epoch: await store.getEpoch(),
+        flowRootCheck: flowCheck.status(),
         rpcUrl,
       }),
       routes: (server) => {

@@ -12,6 +12,7 @@ import {
   BYTES_PER_SEGMENT,
   computeFileMerkle,
   computeMerkleLevels,
+  createFlowTree,
   planInsertion,
   toHex,
   type Hex,
@@ -21,6 +22,7 @@ import { verifySegment, type VerifiedSegment } from "./segments";
 import { NetworkMismatchError, ShardMismatchError, StorageStore, type NewSubmission } from "./store";
 import { parseShardPosition, ShardPositionError, type ShardConfig } from "./shard";
 import { testBytes } from "./testing";
+import { createFlowRootChecker } from "./flowCheck";
 
 const dirs: string[] = [];
 const stores: StorageStore[] = [];
@@ -217,5 +219,51 @@ describe("store", () => {
     await store.setEpoch(ep(3n));
     await store.setEpoch(ep(2n));
     expect((await store.getEpoch())?.index).toBe(3n);
+  });
+});
+
+describe("flow-root cross-check", () => {
+  async function twoFiles() {
+    const { store } = await open();
+    const a = place(testBytes(5000, 1), 0, 1n);
+    const b = place(testBytes(300_000, 2), 1, a.afterLength);
+    await store.addSubmission(a.sub);
+    await store.addSubmission(b.sub);
+    return { store, a, b };
+  }
+
+  it("reports the first txSeq whose on-chain root differs (negative control), and passes when the roots agree", async () => {
+    const { store } = await twoFiles();
+    // Reference roots from an independent replay of the same inserts.
+    const ref = createFlowTree();
+    const roots: Hex[] = [];
+    for (const t of [0, 1]) {
+      ref.insert((await store.getByTxSeq(t))!.nodes);
+      roots.push(ref.root());
+    }
+    const good = createFlowRootChecker({ store, readRoot: async (t) => roots[t] as Hex });
+    await good.check();
+    expect(good.status()).toEqual({ checkedThrough: 1, mismatch: null });
+    const seen: unknown[] = [];
+    const bad = createFlowRootChecker({
+      store,
+      readRoot: async (t) => (t === 1 ? (("0x" + "ee".repeat(32)) as Hex) : (roots[t] as Hex)),
+      onMismatch: (m) => seen.push(m),
+    });
+    await bad.check();
+    expect(bad.status().checkedThrough).toBe(0);
+    expect(bad.status().mismatch).toMatchObject({ txSeq: 1, what: "root", onChain: "0x" + "ee".repeat(32) });
+    expect(seen).toHaveLength(1);
+    bad.reset();
+    expect(bad.status()).toEqual({ checkedThrough: null, mismatch: null });
+  });
+
+  it("reports a start position the Flow's placement rules do not give", async () => {
+    const { store } = await open();
+    const a = place(testBytes(5000, 1), 0, 1n);
+    await store.addSubmission({ ...a.sub, startSector: a.sub.startSector + 16n });
+    const c = createFlowRootChecker({ store, readRoot: async () => ("0x" + "00".repeat(32)) as Hex });
+    await c.check();
+    expect(c.status().mismatch).toMatchObject({ txSeq: 0, what: "position" });
   });
 });
