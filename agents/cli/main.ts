@@ -8,6 +8,7 @@ import { deployCommand } from "./commands/deploy";
 import { devnetCommand } from "./commands/devnet";
 import { stakeCommand } from "./commands/stake";
 import { inftCommand } from "./commands/inft";
+import { storageCommand } from "./commands/storage";
 
 export function buildProgram(): Command {
   const program = new Command("zg")
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
   program.addCommand(stakeCommand());
   program.addCommand(inftCommand());
   program.addCommand(computeCommand());
+  program.addCommand(storageCommand());
   return program;
 }
 

@@ -1,5 +1,6 @@
 import { oracleRole } from "../oracle/agent";
 import { providerRole } from "../provider/role";
+import { storageNodeRole } from "../storage-node/role";
 
 /**
  * `zg agent <role>`: the agent roles this build can run. Each subsystem registers its agent here.
@@ -17,4 +18,5 @@ export const AGENT_ROLES: Record<string, AgentRole> = {
   keeper: stakingKeeperRole,
   oracle: oracleRole,
   provider: providerRole,
+  "storage-node": storageNodeRole,
 };

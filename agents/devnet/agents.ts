@@ -8,6 +8,7 @@ import { devnetAccount, type DevnetRole } from "./accounts";
 import { stakingKeeperDevnetAgent } from "../keepers/staking/devnet";
 import { oracleDevnetAgent } from "../oracle/devnet";
 import { PROVIDER_DEVNET_AGENT } from "../provider/devnet-agent";
+import { storageNodeDevnetAgent } from "../storage-node/devnet";
 
 export interface DevnetAgentSpec {
   /** The `zg agent <role>` role name. */
@@ -20,7 +21,12 @@ export interface DevnetAgentSpec {
   env(book: AddressBookData, httpPort: number): Record<string, string>;
 }
 
-export const DEVNET_AGENTS: DevnetAgentSpec[] = [stakingKeeperDevnetAgent, oracleDevnetAgent, PROVIDER_DEVNET_AGENT];
+export const DEVNET_AGENTS: DevnetAgentSpec[] = [
+  storageNodeDevnetAgent,
+  stakingKeeperDevnetAgent,
+  oracleDevnetAgent,
+  PROVIDER_DEVNET_AGENT,
+];
 
 /** Environment shared by every agent: where the chain and Redis are, and its signing key. */
 export function baseAgentEnv(

@@ -6,6 +6,7 @@ import type { ScenarioStep } from "./scenario";
 import { STAKING_SCENARIO_STEPS } from "../keepers/staking/devnet";
 import { inftScenarioSteps } from "../oracle/scenario";
 import { PROVIDER_SCENARIO_STEPS } from "../provider/devnet-steps";
+import { storageNodeSteps } from "../storage-node/scenario";
 
 const foundation: ScenarioStep[] = [
   {
@@ -59,6 +60,7 @@ const foundation: ScenarioStep[] = [
 
 export const SCENARIO_STEPS: ScenarioStep[] = [
   ...foundation,
+  ...storageNodeSteps,
   ...STAKING_SCENARIO_STEPS,
   ...PROVIDER_SCENARIO_STEPS,
   ...inftScenarioSteps,
