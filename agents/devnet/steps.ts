@@ -6,7 +6,7 @@ import type { ScenarioStep } from "./scenario";
 import { STAKING_SCENARIO_STEPS } from "../keepers/staking/devnet";
 import { inftScenarioSteps } from "../oracle/scenario";
 import { PROVIDER_SCENARIO_STEPS } from "../provider/devnet-steps";
-import { storageNodeSteps } from "../storage-node/scenario";
+import { storageMiningSteps, storageNodeSteps } from "../storage-node/scenario";
 
 const foundation: ScenarioStep[] = [
   {
@@ -64,4 +64,5 @@ export const SCENARIO_STEPS: ScenarioStep[] = [
   ...STAKING_SCENARIO_STEPS,
   ...PROVIDER_SCENARIO_STEPS,
   ...inftScenarioSteps,
+  ...storageMiningSteps,
 ];

@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import { baseConfigSchema } from "../core/index.js";
+import { miningConfigSchema } from "./mining/config";
 import { parseShardPosition } from "./shard";
 
 export const STORAGE_NODE_ENV_PREFIX = "ZG_STORAGE_NODE";
@@ -48,6 +49,8 @@ export const storageNodeConfigSchema = baseConfigSchema.extend({
   maxSegmentsPerCall: z.number().int().positive().default(64),
   /** Requests in one JSON-RPC batch. */
   maxBatchRequests: z.number().int().positive().default(32),
+  /** The PoRA miner hosted by the node (off unless `mining.enabled`); see docs/storage-mining.md. */
+  mining: miningConfigSchema,
 });
 
 export type StorageNodeConfig = z.infer<typeof storageNodeConfigSchema>;

@@ -20,6 +20,9 @@ export const storageNodeDevnetAgent: DevnetAgentSpec = {
       [v("shardPosition")]: "0/1",
       // The zgs RPC is served on the agent URL; no second listener (5678 may be taken on a developer machine).
       [v("rpc", "enabled")]: "false",
+      // Mine PoRA answers on the devnet's fast epochs (30 blocks, difficulty 16), one worker thread.
+      [v("mining", "enabled")]: "true",
+      [v("mining", "threads")]: "1",
     };
   },
 };

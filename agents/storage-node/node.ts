@@ -15,6 +15,7 @@ import { createFlowRootChecker } from "./flowCheck";
 import { createZgsRpc, type ZgsRpc } from "./rpc";
 import { parseShardPosition } from "./shard";
 import { StorageStore } from "./store";
+import { createAgentMiner, type Miner } from "./mining";
 
 export const STORAGE_NODE_AGENT = "storage-node";
 
@@ -39,6 +40,12 @@ function resolveFlow(config: StorageNodeConfig): Hex {
   const flow = readAddressBook(config.addressBook).contracts.Flow;
   if (!flow) throw new Error(`storage node: no contracts.Flow in ${config.addressBook}`);
   return flow as Hex;
+}
+
+function requireAddressBook(config: StorageNodeConfig): string {
+  if (!config.addressBook)
+    throw new Error("storage node: mining needs addressBook (for contracts.Mine and contracts.Reward)");
+  return config.addressBook;
 }
 
 /** Options besides the config. */
@@ -171,6 +178,7 @@ export async function startStorageNode(
         }
       },
       status: async () => ({
+        mining: miner?.status() ?? null,
         flowAddress,
         shard: `${shard.shardId}/${shard.numShard}`,
         dataDir: config.dataDir,
@@ -210,6 +218,7 @@ export async function startStorageNode(
 
   let rpcServer: RpcServer | undefined;
   let rpcUrl: string | undefined;
+  let miner: Miner | undefined;
   try {
     await agent.start();
     if (config.rpc.enabled) {
@@ -227,7 +236,29 @@ export async function startStorageNode(
     await store.close();
     throw err;
   }
-  agent.logger.info({ url: agent.url, rpcUrl, flowAddress, shard }, "storage node serving");
+  // The PoRA miner reads the node's own stored sectors; it needs Redis, so it is created after agent.start().
+  if (config.mining.enabled) {
+    try {
+      const contracts = readAddressBook(requireAddressBook(config)).contracts;
+      if (!contracts.Mine || !contracts.Reward)
+        throw new Error(`storage node: mining needs contracts.Mine and contracts.Reward in ${config.addressBook}`);
+      miner = createAgentMiner(agent, {
+        config: config.mining,
+        contracts: { Flow: flowAddress, Mine: contracts.Mine as Hex, Reward: contracts.Reward as Hex },
+        source: store,
+      });
+      await miner.start();
+    } catch (err) {
+      await rpcServer?.close();
+      await agent.stop({ drain: false }).catch(() => undefined);
+      await store.close();
+      throw err;
+    }
+  }
+  agent.logger.info(
+    { url: agent.url, rpcUrl, flowAddress, shard, mining: config.mining.enabled },
+    "storage node serving",
+  );
 
   let stopped = false;
   return {
@@ -241,6 +272,7 @@ export async function startStorageNode(
     async stop(o = {}) {
       if (stopped) return;
       stopped = true;
+      await miner?.stop();
       await rpcServer?.close();
       await agent.stop(o);
       await store.close();

@@ -9,7 +9,13 @@ import { startStorageNode } from "./node";
 export const storageNodeRole: AgentRole = {
   summary: "storage node: syncs the Flow, stores verified segments of its shard, serves the zgs JSON-RPC API",
   async start({ configFile, env }) {
-    const config = loadConfig(storageNodeConfigSchema, { file: configFile, envPrefix: STORAGE_NODE_ENV_PREFIX, env });
+    const config = loadConfig(storageNodeConfigSchema, {
+      file: configFile,
+      envPrefix: STORAGE_NODE_ENV_PREFIX,
+      env,
+      // The miner's own key, like the node's, may only come from the environment.
+      envOnlyKeys: ["privateKey", "minerKey"],
+    });
     const node = await startStorageNode(config);
     return { stop: () => node.stop() };
   },

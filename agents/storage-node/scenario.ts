@@ -67,3 +67,47 @@ export const storageNodeSteps: ScenarioStep[] = [
     },
   },
 ];
+
+interface MiningStatusView {
+  minerId: string | null;
+  epoch: string | null;
+  answersAccepted: number;
+  rewardsEarnedWei: string;
+  rewardsWithdrawnWei: string;
+  idleReason: string | null;
+  lastError: string | null;
+}
+
+/**
+ * Runs last in the scenario, so the node's miner has had the other subsystems' steps to close an epoch over the
+ * uploaded file, seal it and mine: waits for an accepted PoRA answer and the reward the miner withdrew.
+ */
+export const storageMiningSteps: ScenarioStep[] = [
+  {
+    subsystem: "storage-mining",
+    name: "the node's miner has an answer accepted and withdraws its reward",
+    async run(ctx) {
+      const url = ctx.book.agents.storageNode;
+      if (!url) throw new Error("no agents.storageNode in the address book");
+      const deadline = Date.now() + 240_000;
+      let last: MiningStatusView | null = null;
+      while (Date.now() < deadline) {
+        const body = (await (await fetch(`${url}/status`)).json()) as { role?: { mining?: MiningStatusView | null } };
+        last = body.role?.mining ?? null;
+        if (last && last.answersAccepted > 0 && BigInt(last.rewardsWithdrawnWei) > 0n) {
+          return (
+            `miner ${last.minerId?.slice(0, 10)}…: ${last.answersAccepted} answer(s) accepted by Mine, ` +
+            `reward earned ${last.rewardsEarnedWei} wei, withdrawn ${last.rewardsWithdrawnWei} wei (epoch ${last.epoch})`
+          );
+        }
+        await new Promise((r) => setTimeout(r, 1_000));
+      }
+      throw new Error(
+        `no accepted answer with a withdrawn reward within 240 s; miner status: ` +
+          (last
+            ? `accepted ${last.answersAccepted}, withdrawn ${last.rewardsWithdrawnWei}, idle: ${last.idleReason}, error: ${last.lastError}`
+            : "no mining status"),
+      );
+    },
+  },
+];
