@@ -20,6 +20,7 @@ import {
   type ReplayGuard,
 } from "./service";
 import { openCiphertextStore, type CiphertextStore } from "./store";
+import type { UploadChain } from "../storage-node/client";
 
 const hex32 = z.string().regex(/^0x[0-9a-fA-F]{64}$/, "expected a 0x-prefixed 32-byte hex string");
 
@@ -29,7 +30,7 @@ export const oracleConfigSchema = baseConfigSchema.extend({
     .string()
     .regex(/^0x[0-9a-fA-F]{40}$/)
     .optional(),
-  /** Ciphertext store spec: `file:<dir>` (the storage-node client plugs in here). */
+  /** Ciphertext store spec: `zgs:<storage node url>[,…]` (the 0G storage layer) or `file:<dir>`. */
   store: z.string().min(1),
   /** Comma-separated base URLs of peer oracles asked to co-sign. */
   peers: z.string().default(""),
@@ -75,7 +76,19 @@ export function createOracleAgent(
   if (!agentNFT && config.addressBook) agentNFT = readAddressBook(config.addressBook).contracts.AgentNFT;
   if (!agentNFT) throw new OracleRejectError("bad_request", "no AgentNFT address: set agentNFT or addressBook");
   const signer = privateKeyToAccount(config.privateKey as Hex);
-  const store = inject.store ?? openCiphertextStore(config.store);
+  const flowAddress = config.addressBook ? readAddressBook(config.addressBook).contracts.Flow : undefined;
+  // A `zgs:` store pays for uploads from the oracle's account; the agent's clients exist once it is built.
+  const store =
+    inject.store ??
+    openCiphertextStore(config.store, {
+      chain: () => {
+        if (!flowAddress)
+          throw new OracleRejectError("bad_request", "a zgs: store needs contracts.Flow in the address book");
+        const { publicClient, walletClient } = agent.clients;
+        if (!walletClient) throw new OracleRejectError("bad_request", "a zgs: store needs the oracle's private key");
+        return { publicClient, walletClient, flowAddress } as UploadChain;
+      },
+    });
   const name = inject.name ?? "inft-oracle";
   const agent = createAgent({
     name,

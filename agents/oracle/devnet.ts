@@ -12,6 +12,14 @@ export function devnetStoreDir(root: string, rpcUrl: string): string {
   return path.join(root, ".devnet", port, "inft-store");
 }
 
+/**
+ * The devnet's ciphertext store spec, shared by the oracle, the CLI and the scenario: the 0G storage layer through
+ * the devnet's storage node when it runs one (`zgs:<agents.storageNode>`), else a local directory.
+ */
+export function devnetStoreSpec(book: AddressBook, root: string): string {
+  return book.agents.storageNode ? `zgs:${book.agents.storageNode}` : `file:${devnetStoreDir(root, book.rpcUrl)}`;
+}
+
 /** The project root as seen from this file. */
 export function oracleProjectRoot(): string {
   return path.resolve(__dirname, "..", "..");
@@ -22,6 +30,7 @@ export const oracleDevnetAgent: DevnetAgentSpec = {
   bookKey: "oracle",
   account: "oracle",
   env(book: AddressBook) {
-    return { ZG_ORACLE_STORE: `file:${devnetStoreDir(oracleProjectRoot(), book.rpcUrl)}` };
+    // The devnet starts the storage node before the oracle, so its URL is already in the book here.
+    return { ZG_ORACLE_STORE: devnetStoreSpec(book, oracleProjectRoot()) };
   },
 };

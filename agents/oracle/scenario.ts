@@ -15,7 +15,7 @@ import { AgentNFTAbi } from "../generated/abis";
 import { decryptMetadata, getCompressedPublicKey, openSealedKey } from "../protocol/inft";
 import { Keyring } from "./owner";
 import { openCiphertextStore } from "./store";
-import { devnetStoreDir } from "./devnet";
+import { devnetStoreSpec } from "./devnet";
 
 interface InftState {
   dir: string;
@@ -115,7 +115,7 @@ export const inftScenarioSteps: ScenarioStep[] = [
         functionName: "getEncryptedURI",
         args: [s.tokenId!],
       });
-      const store = openCiphertextStore(`file:${devnetStoreDir(ctx.root, ctx.book.rpcUrl)}`);
+      const store = openCiphertextStore(devnetStoreSpec(ctx.book, ctx.root));
       const newCipher = await store.get(uri);
       let oldKeyOpens = true;
       try {

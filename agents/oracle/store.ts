@@ -2,15 +2,16 @@
  * Where INFT ciphertexts live. The oracle and the CLI talk to storage only through {@link CiphertextStore}, so
  * the backend can change without touching them.
  *
- * Seam: today {@link FsCiphertextStore} keeps blobs in a local directory, content-addressed by their 0G file
- * root. The storage-node-backed store (agents/storage-node/client.ts: upload through Flow, download from a node)
- * implements the same two methods with the same URI scheme and is chosen by {@link openCiphertextStore} from a
- * store spec string. Every implementation must verify on read that the bytes hash to the root in the URI.
+ * {@link ZgsCiphertextStore} keeps blobs in the 0G storage layer (submitted to the Flow, uploaded to and downloaded
+ * from storage nodes through agents/storage-node/client.ts); {@link FsCiphertextStore} keeps them in a local
+ * directory, content-addressed the same way. {@link openCiphertextStore} picks one from a spec string. Every
+ * implementation must verify on read that the bytes hash to the root in the URI.
  */
 import fs from "node:fs";
 import path from "node:path";
 import { computeFileMerkle } from "../protocol/storage";
 import type { Hex } from "viem";
+import { downloadFile, uploadFile, ZgsClient, type UploadChain } from "../storage-node/client";
 import { bytesToHex } from "viem";
 
 /** Content-addressed blob storage for encrypted metadata. */
@@ -24,7 +25,7 @@ export interface CiphertextStore {
 /** What went wrong in a store. `reason` is stable and machine-readable. */
 export class CiphertextStoreError extends Error {
   override name = "CiphertextStoreError";
-  readonly reason: "bad_uri" | "not_found" | "root_mismatch" | "empty";
+  readonly reason: "bad_uri" | "not_found" | "root_mismatch" | "empty" | "read_only";
   readonly uri: string;
   constructor(reason: CiphertextStoreError["reason"], uri: string, message: string, options?: { cause?: unknown }) {
     super(message, options);
@@ -97,11 +98,82 @@ export class FsCiphertextStore implements CiphertextStore {
 }
 
 /**
- * Opens a store from a spec: `file:<dir>` (or a bare directory path). The storage-node client will add
- * `zgs:<node url>` here at merge.
+ * Blobs in the 0G storage layer itself: `put` submits the blob to the Flow (paying the fee from the given account)
+ * and uploads its segments to the storage nodes, waiting until they are finalized; `get` downloads it from the
+ * nodes, checking every segment's proof and the file root. Without chain access the store is read-only.
+ */
+export class ZgsCiphertextStore implements CiphertextStore {
+  readonly nodes: ZgsClient[];
+  /** Chain access for uploads, resolved when first needed (an agent's clients exist only once it is built). */
+  private readonly chain?: () => UploadChain;
+
+  constructor(nodeUrls: string[], chain?: () => UploadChain) {
+    if (nodeUrls.length === 0) throw new CiphertextStoreError("bad_uri", "", "a zgs store needs at least one node URL");
+    this.nodes = nodeUrls.map((u) => new ZgsClient(u));
+    this.chain = chain;
+  }
+
+  async put(data: Uint8Array): Promise<{ uri: string; root: Hex }> {
+    const root = ciphertextRoot(data);
+    const uri = ciphertextUri(root);
+    // Content-addressed: a blob the nodes already hold (finalized) is not paid for twice.
+    for (const n of this.nodes) {
+      const info = await n.getFileInfo(root, true).catch(() => null);
+      if (info?.finalized) return { uri, root };
+    }
+    if (!this.chain)
+      throw new CiphertextStoreError("read_only", uri, "this zgs store has no account to pay for uploads");
+    const res = await uploadFile(data, { nodes: this.nodes, chain: this.chain() });
+    if (res.root.toLowerCase() !== root) {
+      throw new CiphertextStoreError("root_mismatch", uri, `the nodes stored ${res.root}, expected ${root}`);
+    }
+    return { uri, root };
+  }
+
+  async get(uri: string): Promise<Uint8Array> {
+    const root = parseCiphertextUri(uri);
+    let data: Uint8Array;
+    try {
+      data = (await downloadFile(root, { nodes: this.nodes })).data;
+    } catch (cause) {
+      throw new CiphertextStoreError("not_found", uri, `${uri} cannot be downloaded: ${(cause as Error).message}`, {
+        cause,
+      });
+    }
+    // downloadFile verified every proof and the root; check once more against the URI, as every store must.
+    const actual = ciphertextRoot(data);
+    if (actual !== root) throw new CiphertextStoreError("root_mismatch", uri, `blob under ${uri} hashes to ${actual}`);
+    return data;
+  }
+}
+
+/** What a store may need besides its spec. */
+export interface CiphertextStoreContext {
+  /** Chain access for uploads to a `zgs:` store (omit for a read-only store). */
+  chain?: () => UploadChain;
+}
+
+/**
+ * Opens a store from a spec: `zgs:<node url>[,<node url>...]` (the 0G storage layer through our storage nodes),
+ * or `file:<dir>` (or a bare directory path) for a local content-addressed directory.
  * @throws {CiphertextStoreError} `bad_uri` for an unknown scheme.
  */
-export function openCiphertextStore(spec: string): CiphertextStore {
+export function openCiphertextStore(spec: string, ctx: CiphertextStoreContext = {}): CiphertextStore {
+  if (spec.startsWith("zgs:")) {
+    const urls = spec
+      .slice("zgs:".length)
+      .split(",")
+      .map((u) => u.trim())
+      .filter(Boolean);
+    for (const u of urls) {
+      try {
+        new URL(u);
+      } catch {
+        throw new CiphertextStoreError("bad_uri", spec, `not a storage node URL: ${JSON.stringify(u)}`);
+      }
+    }
+    return new ZgsCiphertextStore(urls, ctx.chain);
+  }
   if (spec.startsWith("file:")) return new FsCiphertextStore(spec.slice("file:".length));
   if (!/^[a-z][a-z0-9+.-]*:/i.test(spec) || /^[a-z]:[\\/]/i.test(spec)) return new FsCiphertextStore(spec);
   throw new CiphertextStoreError("bad_uri", spec, `unknown ciphertext store spec ${JSON.stringify(spec)}`);

@@ -14,7 +14,8 @@ import { readAddressBook, type AddressBook } from "../../core/address-book";
 import { createClients } from "../../core/chain";
 import { AgentNFTAbi } from "../../generated/abis";
 import { OracleClient } from "../../oracle/client";
-import { devnetStoreDir } from "../../oracle/devnet";
+import { devnetStoreSpec } from "../../oracle/devnet";
+import type { UploadChain } from "../../storage-node/client";
 import {
   acknowledgeClaim,
   decryptToken,
@@ -102,7 +103,10 @@ function parsePositive(value: string): bigint {
 function common(cmd: Command, withKey: boolean): Command {
   cmd
     .option("--address-book <file>", "address book (default: deployments/localhost.json)")
-    .option("--store <spec>", "ciphertext store: file:<dir> (default: $ZG_INFT_STORE or the devnet's store)")
+    .option(
+      "--store <spec>",
+      "ciphertext store: zgs:<node url>[,…] or file:<dir> (default: $ZG_INFT_STORE, else the devnet's storage node)",
+    )
     .option(
       "--keyring <file>",
       "sealed keys of tokens you minted (default: $ZG_INFT_KEYRING or ~/.zg/inft-keyring.json)",
@@ -148,10 +152,18 @@ class Ctx {
     if (!c.walletClient) throw new Error("no wallet");
     return c.walletClient;
   }
+  /** The ciphertext store; uploads to a `zgs:` store are paid from the command's key (when it has one). */
   store() {
-    return openCiphertextStore(
-      this.o.store ?? this.io.env.ZG_INFT_STORE ?? `file:${devnetStoreDir(projectRoot(), this.book.rpcUrl)}`,
-    );
+    const spec = this.o.store ?? this.io.env.ZG_INFT_STORE ?? devnetStoreSpec(this.book, projectRoot());
+    const flowAddress = this.book.contracts.Flow;
+    return openCiphertextStore(spec, {
+      chain: () => {
+        if (!flowAddress) throw new Error("a zgs: store needs contracts.Flow in the address book");
+        const c = this.clients(this.key());
+        if (!c.walletClient) throw new Error("no wallet");
+        return { publicClient: c.publicClient, walletClient: c.walletClient, flowAddress } as UploadChain;
+      },
+    });
   }
   keyring() {
     return new Keyring(
