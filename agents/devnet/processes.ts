@@ -5,8 +5,9 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
-import net from "node:net";
-import path from "node:path";
+import { freePort, poll, portInUse, ServiceError, stopChild, which } from "../core/process";
+
+export { freePort, portInUse, which };
 
 export class DevnetError extends Error {
   override readonly name = "DevnetError";
@@ -58,40 +59,12 @@ export function spawnManaged(name: string, command: string, args: string[], opts
   const stop = (graceMs = 5_000): Promise<void> => {
     if (stopping) return stopping;
     stopping = (async () => {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill("SIGTERM");
-      const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
+      await stopChild(child, "SIGTERM", graceMs);
       await exited;
-      clearTimeout(timer);
     })();
     return stopping;
   };
   return { name, child, exited, stop };
-}
-
-/** Asks the OS for a free TCP port on 127.0.0.1. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const addr = srv.address();
-      srv.close(() => (typeof addr === "object" && addr ? resolve(addr.port) : reject(new DevnetError("no port"))));
-    });
-  });
-}
-
-/** True if something accepts TCP connections on 127.0.0.1:port. */
-export function portInUse(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const sock = net.connect({ host: "127.0.0.1", port });
-    sock.once("connect", () => {
-      sock.destroy();
-      resolve(true);
-    });
-    sock.once("error", () => resolve(false));
-  });
 }
 
 /** Polls `probe` until it resolves true, the process dies, or the timeout passes. */
@@ -100,27 +73,9 @@ export async function waitFor(
   probe: () => Promise<boolean>,
   opts: { timeoutMs: number; intervalMs?: number; proc?: ManagedProcess },
 ): Promise<void> {
-  const deadline = Date.now() + opts.timeoutMs;
-  let dead = false;
-  void opts.proc?.exited.then(() => (dead = true));
-  while (Date.now() < deadline) {
-    if (dead) throw new DevnetError(`${what}: process exited before it was ready`);
-    if (await probe().catch(() => false)) return;
-    await new Promise((r) => setTimeout(r, opts.intervalMs ?? 200));
+  try {
+    await poll(probe, { what, timeoutMs: opts.timeoutMs, intervalMs: opts.intervalMs, exited: opts.proc?.exited });
+  } catch (err) {
+    throw err instanceof ServiceError ? new DevnetError(err.message) : err;
   }
-  throw new DevnetError(`${what}: not ready after ${opts.timeoutMs} ms`);
-}
-
-/** Finds an executable on PATH. */
-export function which(bin: string): string | undefined {
-  for (const dir of (process.env.PATH ?? "").split(path.delimiter)) {
-    const p = path.join(dir, bin);
-    try {
-      fs.accessSync(p, fs.constants.X_OK);
-      return p;
-    } catch {
-      /* keep looking */
-    }
-  }
-  return undefined;
 }

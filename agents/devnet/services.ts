@@ -2,9 +2,11 @@
  * The two services under every devnet: a Hardhat JSON-RPC node and a Redis server, both on loopback.
  */
 import fs from "node:fs";
-import net from "node:net";
 import path from "node:path";
+import { jsonRpc, redisPing, redisServerArgs, ServiceError } from "../core/process";
 import { DevnetError, freePort, portInUse, spawnManaged, waitFor, which, type ManagedProcess } from "./processes";
+
+export { redisPing };
 
 export const REDIS_INSTALL_HINT =
   "redis-server not found: install Redis from your system package manager (Debian/Ubuntu: `sudo apt-get install redis-server`, macOS: `brew install redis`) or set REDIS_URL";
@@ -15,27 +17,6 @@ export interface RedisService {
   /** Undefined when an external REDIS_URL is used. */
   proc?: ManagedProcess;
   stop(): Promise<void>;
-}
-
-/** Sends PING over a raw socket and waits for +PONG (no client library needed for a liveness probe). */
-export function redisPing(host: string, port: number, timeoutMs = 1_000): Promise<boolean> {
-  return new Promise((resolve) => {
-    const sock = net.connect({ host, port });
-    const timer = setTimeout(() => {
-      sock.destroy();
-      resolve(false);
-    }, timeoutMs);
-    sock.once("connect", () => sock.write("PING\r\n"));
-    sock.once("data", (d) => {
-      clearTimeout(timer);
-      sock.destroy();
-      resolve(d.toString().startsWith("+PONG"));
-    });
-    sock.once("error", () => {
-      clearTimeout(timer);
-      resolve(false);
-    });
-  });
 }
 
 /**
@@ -61,22 +42,7 @@ export async function startRedis(opts: {
   const proc = spawnManaged(
     "redis",
     bin,
-    [
-      "--bind",
-      "127.0.0.1",
-      "--port",
-      String(port),
-      "--dir",
-      path.resolve(opts.dataDir),
-      "--daemonize",
-      "no",
-      "--save",
-      "60 1",
-      "--appendonly",
-      "yes",
-      "--protected-mode",
-      "yes",
-    ],
+    redisServerArgs({ port, dir: opts.dataDir, appendOnly: true, save: "60 1" }),
     { logFile: opts.logFile },
   );
   await waitFor("redis", () => redisPing("127.0.0.1", port), { timeoutMs: 10_000, proc });
@@ -90,16 +56,13 @@ export interface ChainService {
   stop(): Promise<void>;
 }
 
-/** JSON-RPC call with fetch; throws on transport or RPC errors. */
+/** JSON-RPC call with fetch; throws a {@link DevnetError} on an RPC error. */
 export async function rpc<T>(url: string, method: string, params: unknown[] = []): Promise<T> {
-  const res = await fetch(url, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
-  });
-  const body = (await res.json()) as { result?: T; error?: { message: string } };
-  if (body.error) throw new DevnetError(`${method}: ${body.error.message}`);
-  return body.result as T;
+  try {
+    return await jsonRpc<T>(url, method, params);
+  } catch (err) {
+    throw err instanceof ServiceError ? new DevnetError(err.message) : err;
+  }
 }
 
 /** Starts `hardhat node` on 127.0.0.1:port from the project root; fails clearly if the port is taken. */

@@ -5,6 +5,7 @@
 import path from "node:path";
 import type { ChildProcess } from "node:child_process";
 import type { Hex } from "viem";
+import { jsonRpc } from "../process.js";
 import { getFreePort, projectRoot, spawnTracked, stopChild, waitFor } from "./processes.js";
 
 /** A running Hardhat node. */
@@ -32,17 +33,6 @@ export const HARDHAT_KEYS: readonly Hex[] = [
   "0xdbda1821b80551c9d65939329250298aa3472ba22feea921c0cf5d620ea67b97",
   "0x2a871d0798f97d79848a013d4936a73bf4cc922c825d33c1cf7073dff6d409c6",
 ];
-
-async function jsonRpc<T>(url: string, method: string, params: unknown[] = []): Promise<T> {
-  const res = await fetch(url, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
-  });
-  const body = (await res.json()) as { result?: T; error?: { message: string } };
-  if (body.error) throw new Error(`${method}: ${body.error.message}`);
-  return body.result as T;
-}
 
 /** Starts `hardhat node --hostname 127.0.0.1 --port <free>` and waits until it answers RPC. */
 export async function startHardhatNode(options: { root?: string; timeoutMs?: number } = {}): Promise<TestHardhatNode> {

@@ -2,10 +2,10 @@
  * `startRedis()`: a throwaway redis-server on a free 127.0.0.1 port with its own temp directory.
  */
 import fs from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import type { ChildProcess } from "node:child_process";
+import { redisPing, redisServerArgs } from "../process.js";
 import { getFreePort, spawnTracked, stopChild, waitFor } from "./processes.js";
 
 /** A running test Redis. */
@@ -18,32 +18,19 @@ export interface TestRedis {
   restart(): Promise<void>;
 }
 
-function ping(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const sock = net.connect({ host: "127.0.0.1", port });
-    let buf = "";
-    sock.setTimeout(1000);
-    sock.on("connect", () => sock.write("PING\r\n"));
-    sock.on("data", (d) => {
-      buf += d.toString();
-      if (buf.includes("\r\n")) {
-        sock.destroy();
-        resolve(buf.startsWith("+PONG"));
-      }
-    });
-    sock.on("error", () => resolve(false));
-    sock.on("timeout", () => {
-      sock.destroy();
-      resolve(false);
-    });
-  });
-}
-
 /**
  * Starts `redis-server --save "" --appendonly no` (or AOF with `persistent`) on a free loopback port.
  * @example const redis = await startRedis(); ... await redis.stop();
  */
-export async function startRedis(options: { binary?: string; persistent?: boolean } = {}): Promise<TestRedis> {
+export async function startRedis(
+  options: {
+    binary?: string;
+    /** AOF persistence on (data survives `restart()`); off by default. */
+    persistent?: boolean;
+    /** AOF fsync policy when `persistent`; default "always" (every write on disk before Redis answers). */
+    fsync?: "always" | "everysec" | "no";
+  } = {},
+): Promise<TestRedis> {
   const binary = options.binary ?? process.env.REDIS_SERVER ?? "/usr/bin/redis-server";
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "zg-redis-"));
   const port = await getFreePort();
@@ -54,24 +41,7 @@ export async function startRedis(options: { binary?: string; persistent?: boolea
     stderr = "";
     child = spawnTracked(
       binary,
-      [
-        "--port",
-        String(port),
-        "--bind",
-        "127.0.0.1",
-        "--dir",
-        dir,
-        "--save",
-        "",
-        "--appendonly",
-        options.persistent ? "yes" : "no",
-        "--appendfsync",
-        "always",
-        "--daemonize",
-        "no",
-        "--maxmemory-policy",
-        "noeviction",
-      ],
+      redisServerArgs({ port, dir, appendOnly: options.persistent ?? false, fsync: options.fsync ?? "always" }),
       { stdio: ["ignore", "ignore", "pipe"] },
     );
     child.stderr?.on("data", (d) => (stderr += d.toString()));
@@ -79,7 +49,7 @@ export async function startRedis(options: { binary?: string; persistent?: boolea
     await waitFor(
       async () => {
         if (c.exitCode !== null) throw new Error(`redis-server exited: ${stderr}`);
-        return ping(port);
+        return redisPing("127.0.0.1", port);
       },
       { timeoutMs: 10_000, intervalMs: 25, what: `redis-server on port ${port}` },
     );
