@@ -1,4 +1,5 @@
 import { createDecipheriv } from "node:crypto";
+import { gcm } from "@noble/ciphers/aes.js";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
@@ -43,6 +44,26 @@ describe("encryptMetadata / decryptMetadata", () => {
     decipher.setAuthTag(blob.subarray(blob.length - 16));
     const out = Buffer.concat([decipher.update(blob.subarray(13, blob.length - 16)), decipher.final()]);
     expect(new Uint8Array(out)).toEqual(plaintext);
+  });
+
+  it("is byte-identical to an independent AES-GCM (@noble/ciphers) in both directions", () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        fc.uint8Array({ minLength: 12, maxLength: 12 }),
+        fc.uint8Array({ maxLength: 2048 }),
+        fc.uint8Array({ maxLength: 64 }),
+        (key, nonce, plaintext, aad) => {
+          const ours = encryptMetadata({ key, plaintext, aad, nonce });
+          const header = Uint8Array.of(1);
+          const reference = gcm(key, nonce, new Uint8Array([...header, ...aad])).encrypt(plaintext);
+          expect(ours.subarray(13)).toEqual(reference);
+          const blob = new Uint8Array([...header, ...nonce, ...reference]);
+          expect(decryptMetadata({ key, ciphertext: blob, aad })).toEqual(plaintext);
+        },
+      ),
+      { numRuns: 100 },
+    );
   });
 
   it("uses a fresh nonce per encryption", () => {

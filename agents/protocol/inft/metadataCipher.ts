@@ -1,5 +1,4 @@
-import { gcm } from "@noble/ciphers/aes.js";
-import { randomBytes } from "@noble/ciphers/utils.js";
+import { createCipheriv, createDecipheriv, randomBytes as nodeRandomBytes } from "node:crypto";
 import {
   DecryptionFailedError,
   InvalidKeyLengthError,
@@ -31,6 +30,14 @@ export const GCM_TAG_LENGTH = 16;
 export const METADATA_OVERHEAD = 1 + GCM_NONCE_LENGTH + GCM_TAG_LENGTH;
 
 const FORMAT = "INFT metadata ciphertext";
+
+/*
+ * AES-256-GCM comes from node:crypto (OpenSSL, AES-NI): the same standard GCM the format specifies, ≈ 50-100×
+ * faster than a pure-JavaScript implementation on multi-MiB metadata. The known-answer tests pin the bytes.
+ */
+function randomBytes(length: number): Uint8Array {
+  return new Uint8Array(nodeRandomBytes(length));
+}
 const EMPTY = new Uint8Array(0);
 
 /** Returns a fresh random 32-byte AES-256 data key. */
@@ -62,8 +69,17 @@ export function encryptMetadata({ key, plaintext, aad = EMPTY, nonce }: EncryptM
     throw new InvalidKeyLengthError({ length: iv.length, expected: GCM_NONCE_LENGTH, what: "GCM nonce" });
   }
   const header = new Uint8Array([METADATA_CIPHER_VERSION]);
-  const sealed = gcm(key, iv, concatBytes(header, aad)).encrypt(plaintext);
-  return concatBytes(header, iv, sealed);
+  const cipher = createCipheriv("aes-256-gcm", key, iv, { authTagLength: GCM_TAG_LENGTH });
+  cipher.setAAD(concatBytes(header, aad));
+  const out = new Uint8Array(1 + GCM_NONCE_LENGTH + plaintext.length + GCM_TAG_LENGTH);
+  out[0] = METADATA_CIPHER_VERSION;
+  out.set(iv, 1);
+  let offset = 1 + GCM_NONCE_LENGTH;
+  for (const part of [cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
 }
 
 export type DecryptMetadataParameters = {
@@ -91,8 +107,14 @@ export function decryptMetadata({ key, ciphertext, aad = EMPTY }: DecryptMetadat
   }
   const iv = ciphertext.subarray(1, 1 + GCM_NONCE_LENGTH);
   const body = ciphertext.subarray(1 + GCM_NONCE_LENGTH);
+  const tag = body.subarray(body.length - GCM_TAG_LENGTH);
   try {
-    return gcm(key, iv, concatBytes(ciphertext.subarray(0, 1), aad)).decrypt(body);
+    const decipher = createDecipheriv("aes-256-gcm", key, iv, { authTagLength: GCM_TAG_LENGTH });
+    decipher.setAAD(concatBytes(ciphertext.subarray(0, 1), aad));
+    decipher.setAuthTag(tag);
+    const head = decipher.update(body.subarray(0, body.length - GCM_TAG_LENGTH));
+    const tail = decipher.final();
+    return tail.length === 0 ? new Uint8Array(head.buffer, head.byteOffset, head.length) : concatBytes(head, tail);
   } catch (cause) {
     throw new DecryptionFailedError({ format: FORMAT, cause });
   }
