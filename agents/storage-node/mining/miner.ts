@@ -625,10 +625,8 @@ export function createMiner(o: CreateMinerOptions): Miner {
       workersAtStop = pool?.status() ?? workersAtStop;
       await pool?.close();
       pool = undefined;
-      if (ownStore && sealedDir !== undefined) {
-        await store.close();
-        store = createMemorySealedStore(maxLoads);
-      }
+      // A disk store is closed here and opened again by the next start() (status keeps showing its file).
+      if (ownStore && sealedDir !== undefined) await store.close();
     },
     status: () => ({
       enabled: config.enabled,
