@@ -92,7 +92,7 @@ async function benchSealing(threads: number, mib: number, kind: StoreKind, dir: 
       threads,
       value: Math.round(((sealed * LOAD) / 1e6 / secs) * 10) / 10,
       unit: "MB/s",
-      notes: `${sealed} loads (${(sealed * LOAD) / MiB} MiB) in ${secs.toFixed(2)} s, ${((sealed * LOAD) / 1e6 / cpu).toFixed(1)} MB per CPU-s, incl. source reads and store${kind === "disk" ? " (fdatasync of data and index per load)" : ""}`,
+      notes: `${sealed} loads (${(sealed * LOAD) / MiB} MiB) in ${secs.toFixed(2)} s, ${((sealed * LOAD) / 1e6 / cpu).toFixed(1)} MB per CPU-s, incl. source reads and store${kind === "disk" ? " (one fdatasync of data and one of the index per group of loads)" : ""}`,
     },
   ];
   if (kind === "disk") {

@@ -3,7 +3,7 @@
  * `i × 256 KiB`, positional writes) and an append-only index (`sealed.idx`) of fixed-size records saying which load is
  * sealed for which miner id, under which 64 seal contexts, with the SHA-256 of its sealed bytes. A record is appended
  * (and fsynced) only after the load's data is fsynced, so after a crash the index never names data that is not on
- * disk. Memory holds only a small entry per load (record position, context tag); the sealed bytes stay on disk and
+ * disk. Concurrent puts are committed as a group (one `fdatasync` per file per group). Memory holds only a small entry per load (record position, context tag); the sealed bytes stay on disk and
  * the mining threads read them by position.
  *
  * Record (2136 bytes): "ZGSL" | version u8 | kind u8 (1 put, 2 drop) | 2 zero bytes | loadIndex u64 BE | minerId 32 |
@@ -14,7 +14,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { BYTES_PER_SECTOR, SECTORS_PER_LOAD, fromHex, toHex, type Hex } from "../../protocol/storage";
 import { MiningError } from "./errors";
-import { contextTagOf, sealedBytes, type SealedLoadStore } from "./types";
+import { contextTagOf, sealedBytes, type SealedLoad, type SealedLoadStore } from "./types";
 
 const LOAD_BYTES = SECTORS_PER_LOAD * BYTES_PER_SECTOR;
 const UNITS = 64;
@@ -98,6 +98,13 @@ export interface DiskSealedStoreOptions {
   readonly verifyOnOpen?: boolean;
 }
 
+interface QueuedPut {
+  readonly load: SealedLoad;
+  readonly bytes: Uint8Array;
+  readonly resolve: (kept: boolean) => void;
+  readonly reject: (err: Error) => void;
+}
+
 interface Entry {
   /** Byte position of the load's latest put record in the index. */
   readonly recordAt: number;
@@ -121,6 +128,8 @@ export async function createDiskSealedStore(opts: DiskSealedStoreOptions): Promi
   const minerCounts = new Map<Hex, number>();
   let indexEnd = 0;
   let chain: Promise<unknown> = Promise.resolve();
+  const queued: QueuedPut[] = [];
+  let flushScheduled = false;
   const report: DiskSealedStoreOpenReport = { loaded: 0, damaged: [], truncatedIndexBytes: 0 };
 
   function exclusive<T>(fn: () => Promise<T>): Promise<T> {
@@ -240,27 +249,24 @@ export async function createDiskSealedStore(opts: DiskSealedStoreOptions): Promi
       });
     },
     put(load) {
-      return exclusive(async () => {
-        if (!entries.has(load.loadIndex) && entries.size >= opts.maxLoads) return false;
-        const bytes = sealedBytes(load);
-        if (bytes.length !== LOAD_BYTES || load.contextDigests.length !== UNITS)
-          throw new SealedStoreError("a sealed load is 256 KiB with 64 seal contexts", {
+      const bytes = sealedBytes(load);
+      if (bytes.length !== LOAD_BYTES || load.contextDigests.length !== UNITS)
+        return Promise.reject(
+          new SealedStoreError("a sealed load is 256 KiB with 64 seal contexts", {
             loadIndex: load.loadIndex,
             bytes: bytes.length,
             contexts: load.contextDigests.length,
+          }),
+        );
+      return new Promise<boolean>((resolve, reject) => {
+        queued.push({ load, bytes, resolve, reject });
+        if (!flushScheduled) {
+          flushScheduled = true;
+          setImmediate(() => {
+            flushScheduled = false;
+            void exclusive(flush);
           });
-        // Data first, durable; only then the index record that names it.
-        await data.write(bytes, 0, LOAD_BYTES, Number(load.loadIndex) * LOAD_BYTES);
-        await data.datasync();
-        const at = await append({
-          kind: KIND_PUT,
-          loadIndex: load.loadIndex,
-          minerId: load.minerId,
-          dataHash: sha256(bytes),
-          digests: [...load.contextDigests],
-        });
-        setEntry(load.loadIndex, { recordAt: at, minerId: load.minerId, tag: contextTagOf(load.contextDigests) });
-        return true;
+        }
       });
     },
     drop(loadIndex) {
@@ -289,6 +295,59 @@ export async function createDiskSealedStore(opts: DiskSealedStoreOptions): Promi
       });
     },
   };
+
+  /**
+   * Group commit of the puts queued since the last flush: every load's data is written, one `fdatasync` of the data
+   * file, then their index records in one write and one `fdatasync` of the index. Data is durable before any record
+   * naming it is written; each put resolves only after its record is durable.
+   */
+  async function flush(): Promise<void> {
+    const batch = queued.splice(0);
+    if (batch.length === 0) return;
+    try {
+      const accepted: QueuedPut[] = [];
+      const fresh = new Set<bigint>();
+      for (const q of batch) {
+        const isNew = !entries.has(q.load.loadIndex) && !fresh.has(q.load.loadIndex);
+        if (isNew && entries.size + fresh.size >= opts.maxLoads) {
+          q.resolve(false);
+          continue;
+        }
+        if (isNew) fresh.add(q.load.loadIndex);
+        accepted.push(q);
+      }
+      if (accepted.length === 0) return;
+      for (const q of accepted) await data.write(q.bytes, 0, LOAD_BYTES, Number(q.load.loadIndex) * LOAD_BYTES);
+      await data.datasync();
+      const records = new Uint8Array(accepted.length * SEALED_INDEX_RECORD_BYTES);
+      accepted.forEach((q, k) =>
+        records.set(
+          encodeIndexRecord({
+            kind: KIND_PUT,
+            loadIndex: q.load.loadIndex,
+            minerId: q.load.minerId,
+            dataHash: sha256(q.bytes),
+            digests: [...q.load.contextDigests],
+          }),
+          k * SEALED_INDEX_RECORD_BYTES,
+        ),
+      );
+      const at = indexEnd;
+      await index.write(records, 0, records.length, at);
+      await index.datasync();
+      indexEnd += records.length;
+      accepted.forEach((q, k) => {
+        setEntry(q.load.loadIndex, {
+          recordAt: at + k * SEALED_INDEX_RECORD_BYTES,
+          minerId: q.load.minerId,
+          tag: contextTagOf(q.load.contextDigests),
+        });
+        q.resolve(true);
+      });
+    } catch (err) {
+      for (const q of batch) q.reject(err instanceof Error ? err : new Error(String(err)));
+    }
+  }
 
   function emptyRecord(loadIndex: bigint): IndexRecord {
     return {

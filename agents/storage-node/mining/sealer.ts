@@ -174,7 +174,8 @@ export function createSealer(p: {
       if (todo.length === 0) return 0;
       const t0 = performance.now();
       let sealed = 0;
-      const width = Math.max(1, p.pool.size);
+      // Several loads per thread in flight: keeps every thread busy and lets a disk store commit them as a group.
+      const width = Math.max(1, p.pool.size) * 4;
       for (let k = 0; k < todo.length && !storeFull; k += width) {
         const results = await Promise.all(todo.slice(k, k + width).map((i) => sealOne(minerId, i)));
         sealed += results.filter(Boolean).length;
