@@ -5,6 +5,7 @@
  */
 import { BYTES_PER_SECTOR, SECTORS_PER_SEGMENT, getFileLayout, type Hex } from "../protocol/storage";
 import type { FileEntry, StorageStore } from "./store";
+import { createSectorProofMethod } from "./sectorProof";
 import { SegmentRejectedError, dataSegmentCount, verifySegment, type SdkProof, type VerifiedSegment } from "./segments";
 
 /** JSON-RPC error codes. */
@@ -260,6 +261,7 @@ export function createZgsRpc(opts: ZgsRpcOptions): ZgsRpc {
     zgs_downloadSegmentByTxSeq: async (p) => download(await store.getByTxSeq(uintParam(p[0], "txSeq")), p[1], p[2]),
     zgs_downloadSegmentWithProof: async (p) => withProof(await byRoot(rootParam(p[0])), p[1]),
     zgs_downloadSegmentWithProofByTxSeq: async (p) => withProof(await store.getByTxSeq(uintParam(p[0], "txSeq")), p[1]),
+    zgs_getSectorProof: createSectorProofMethod(store, (code, message, data) => new RpcError(code, message, data)),
   };
 
   async function call(method: string, params: Params): Promise<unknown> {

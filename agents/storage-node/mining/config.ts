@@ -24,8 +24,13 @@ export const miningConfigSchema = z
     beneficiary: address.optional(),
     /** Answers this miner submits per epoch at most (the Mine also caps at 2 × targetSubmissions in total). */
     maxAnswersPerEpoch: z.number().int().min(1).default(8),
-    /** Memory budget for sealed data, MiB (256 KiB per load). */
+    /** Budget for sealed data, MiB (256 KiB per load): disk space of the disk store, memory of the memory store. */
     maxSealedMiB: z.number().int().min(1).default(1024),
+    /**
+     * Directory of the disk sealed store (`sealed.dat` + `sealed.idx`). Default: `<dataDir>/sealed` when the node
+     * hosts the miner; without either, sealed loads are kept in memory.
+     */
+    sealedDir: z.string().min(1).optional(),
     /**
      * Hash only once the sealer has finished its pass over the range. Off (default): mine at once on whatever is
      * sealed (nonces landing on unsealed loads are skipped). On: no scratchpad is wasted on unsealed loads.

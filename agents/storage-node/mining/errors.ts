@@ -19,3 +19,9 @@ export class DataUnavailableError extends MiningError {}
 
 /** A worker thread failed or the pool was closed. */
 export class WorkerPoolError extends MiningError {}
+
+/** A worker thread died with the request in flight (the pool has started a replacement). */
+export class WorkerCrashedError extends WorkerPoolError {}
+
+/** The worker threads crashed too often in a short time; the pool gave up and mining stops. */
+export class WorkerPoolFailedError extends WorkerPoolError {}

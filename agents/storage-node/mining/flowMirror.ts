@@ -62,6 +62,13 @@ export interface FlowMirror {
    * @throws DataUnavailableError if sectors needed are not stored
    */
   sealProof(sealIndex: bigint, flowLength: bigint): Promise<Uint8Array[]>;
+  /**
+   * The flow tree node at `height` and `index` in the tree of `flowLength` sectors (`flowLength` ≤ {@link length}):
+   * zero subtrees past the end, the reserved leaf `bytes32(0)` at position 0. Used for sector proofs.
+   *
+   * @throws DataUnavailableError if sectors needed are not stored
+   */
+  nodeAt(height: number, index: bigint, flowLength: bigint): Promise<Uint8Array>;
   /** Forgets everything (used after a mismatch with the chain). */
   reset(): void;
 }
@@ -197,6 +204,7 @@ export function createFlowMirror({ source, maxCachedNodes = 1_000_000 }: CreateF
         nodeAt: (h, i) => siblings.get(`${h}:${i}`) ?? zeroSubtreeRoot(h),
       });
     },
+    nodeAt,
     reset() {
       tree = createFlowTree();
       entries = [];

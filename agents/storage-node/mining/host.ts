@@ -1,3 +1,4 @@
+import path from "node:path";
 import type { Agent } from "../../core";
 import type { MiningConfig } from "./config";
 import { createMiner, type Miner, type MinerContracts } from "./miner";
@@ -19,8 +20,11 @@ export function createAgentMiner(
     readonly contracts: MinerContracts;
     readonly source: SectorSource;
     readonly store?: SealedLoadStore;
+    /** Directory of the disk sealed store; default `<dataDir>/sealed` when the agent's config has a `dataDir`. */
+    readonly sealedDir?: string;
   },
 ): Miner {
+  const dataDir = (agent.config as { readonly dataDir?: unknown }).dataDir;
   return createMiner({
     config: p.config,
     chainId: agent.config.chainId,
@@ -29,6 +33,8 @@ export function createAgentMiner(
     contracts: p.contracts,
     source: p.source,
     store: p.store,
+    sealedDir: p.sealedDir ?? (typeof dataDir === "string" ? path.join(dataDir, "sealed") : undefined),
+    metrics: agent.metrics.registry,
     redis: agent.redis,
     name: agent.name,
     logger: agent.logger,

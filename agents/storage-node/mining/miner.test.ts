@@ -20,6 +20,8 @@ import { runEpochKeeper, startEpochKeeperJob } from "./keeper";
 import { createAgentMiner } from "./host";
 import { createMiner, type Miner } from "./miner";
 import { createMemorySealedStore, type SealedLoadStore } from "./types";
+import { createMiningWorkerPool, type MiningWorkerPool } from "./workerPool";
+import { Registry } from "prom-client";
 import {
   createMemorySectorSource,
   pseudoRandomBytes,
@@ -57,8 +59,14 @@ describe("storage miner on the devnet system", () => {
     });
   }
 
-  function start(cfg: ReturnType<typeof config>, src: MemorySectorSource, store?: SealedLoadStore): Miner {
+  function start(
+    cfg: ReturnType<typeof config>,
+    src: MemorySectorSource,
+    store?: SealedLoadStore,
+    extra: Partial<Parameters<typeof createMiner>[0]> = {},
+  ): Miner {
     const miner = createMiner({
+      ...extra,
       store,
       config: cfg,
       chainId: 31337,
@@ -253,6 +261,59 @@ describe("storage miner on the devnet system", () => {
     });
     expect(subs).toHaveLength(0);
   }, 120_000);
+
+  it("on a disk sealed store: a crashed worker thread is replaced, an answer is still accepted once; a restart reseals nothing", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "zg-miner-sealed-"));
+    const bob = devnetAccount("bob");
+    const registry = new Registry();
+    let hooked: MiningWorkerPool | undefined;
+    const extra = {
+      metrics: registry,
+      createWorkerPool: (n: number, o: Parameters<typeof createMiningWorkerPool>[1]) =>
+        (hooked = createMiningWorkerPool(n, { ...o, testHooks: true })),
+    };
+    const cfg = config({ minerKey: bob.privateKey, sealedDir: dir, sealBeforeMining: true });
+    const miner = start(cfg, source, undefined, extra);
+    await miner.start();
+    await waitForStatus(miner, (st) => st.minerId !== null && st.sealer.sealedLoads >= 8);
+    expect(miner.status().sealedStore).toEqual({ kind: "disk", file: path.join(dir, "sealed.dat") });
+    expect(fs.statSync(path.join(dir, "sealed.dat")).size).toBe(8 * 262_144);
+    // The worker dies as soon as it gets its next mine request: the request is re-run on a replacement.
+    hooked!.crashWorkerForTest(0, "exit");
+    await moveToNextEpochStart();
+    await waitForStatus(miner, (st) => st.answersAccepted >= 1 && (st.workers?.restarts ?? 0) >= 1);
+    await miner.stop();
+    const s = miner.status();
+    expect(s.workers, JSON.stringify(s)).toMatchObject({ restarts: 1, requeued: 1, failed: null });
+    // Every answer that passed simulation was accepted, none twice (the re-run request reported its hits once). A
+    // simulation revert (e.g. the subtask window closing, depending on how many blocks earlier tests left) sends
+    // nothing and is counted in answersRejectedOnChain.
+    expect(s.answersSubmitted - s.answersRejectedOnChain, JSON.stringify(s)).toBe(s.answersAccepted);
+    expect(s.sealedStore.kind).toBe("disk");
+    expect(await registry.getSingleMetricAsString("zg_storage_miner_worker_restarts_total")).toMatch(
+      /zg_storage_miner_worker_restarts_total 1$/m,
+    );
+    const subs = await publicClient.getContractEvents({
+      address: contracts.Mine,
+      abi: MineAbi,
+      eventName: "NewSubmission",
+      args: { minerId: s.minerId as Hex },
+      fromBlock: 0n,
+      strict: true,
+    });
+    expect(subs).toHaveLength(s.answersAccepted);
+    expect(new Set(subs.map((e) => `${e.args.epoch}:${e.args.recallPosition}`)).size).toBe(subs.length);
+
+    // Restart on the same directory: the sealed loads are reused as they are (no sealing at all) and mining goes on.
+    const again = start(config({ minerKey: bob.privateKey, sealedDir: dir, maxAnswersPerEpoch: 1 }), source);
+    await again.start();
+    await moveToNextEpochStart();
+    await waitForStatus(again, (st) => st.answersAccepted >= 1);
+    await again.stop();
+    expect(again.status().sealer).toMatchObject({ sealedLoads: 8, bytesSealed: 0, resealedContextChanges: 0 });
+    expect(again.status().minerId).toBe(s.minerId);
+    fs.rmSync(dir, { recursive: true, force: true });
+  }, 180_000);
 
   it("refuses to mine when its flow mirror cannot reproduce the context's flow root", async () => {
     // Reading Submit logs only from the current head on, the mirror never sees the submission the context covers.

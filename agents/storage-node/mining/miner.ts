@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
+import { Counter, type Registry } from "prom-client";
 import {
   encodeAbiParameters,
   keccak256 as viemKeccak,
@@ -25,14 +26,20 @@ import {
 } from "../../protocol/storage";
 import type { MiningConfig } from "./config";
 import { createEpochRangeCache } from "./epochRanges";
-import { DataUnavailableError, FlowMirrorError } from "./errors";
+import { createDiskSealedStore } from "./diskSealedStore";
+import { DataUnavailableError, FlowMirrorError, WorkerPoolFailedError } from "./errors";
 import { createFlowMirror, sealIndexOf } from "./flowMirror";
 import { startEpochKeeperJob, type EpochKeeperJob } from "./keeper";
 import { createMinerLedger } from "./ledger";
 import { createSealer, type SealerStatus } from "./sealer";
-import { createMemorySealedStore, type SealedLoadStore, type SectorSource } from "./types";
+import { createMemorySealedStore, sealedBytes, type SealedLoadStore, type SectorSource } from "./types";
 import type { WorkerHit } from "./workerMessages";
-import { createMiningWorkerPool, type MiningWorkerPool } from "./workerPool";
+import {
+  createMiningWorkerPool,
+  type MiningWorkerPool,
+  type MiningWorkerPoolOptions,
+  type WorkerPoolStatus,
+} from "./workerPool";
 
 const WORKER_CONTEXT_CALLER = "0x000000000000000000000000000000000000000A" as const;
 const LOAD_BYTES = SECTORS_PER_LOAD * 256;
@@ -60,8 +67,17 @@ export interface CreateMinerOptions {
   /** Agent name for Redis keys and the keeper queue (default `storage-node`). */
   readonly name?: string;
   readonly logger?: Logger;
-  /** Where sealed loads live (default: in memory, `config.maxSealedMiB`). */
+  /**
+   * Where sealed loads live. Default: a disk store in `config.sealedDir`, else in `sealedDir` below, else in memory;
+   * the budget is `config.maxSealedMiB`.
+   */
   readonly store?: SealedLoadStore;
+  /** Directory for the disk sealed store when `config.sealedDir` is not set (the host passes `<dataDir>/sealed`). */
+  readonly sealedDir?: string;
+  /** Registry for the miner's Prometheus metrics (the agent's). */
+  readonly metrics?: Registry;
+  /** Worker pool factory (tests pass one with crash hooks). */
+  readonly createWorkerPool?: (size: number, opts: MiningWorkerPoolOptions) => MiningWorkerPool;
 }
 
 /** The miner's `/status` JSON. */
@@ -89,6 +105,10 @@ export interface MinerStatus {
   sealer: SealerStatus;
   flowMirror: { submissions: string; length: string };
   keeper: ReturnType<EpochKeeperJob["status"]> | null;
+  /** Worker threads: restarts after crashes, and whether the pool gave up. */
+  workers: WorkerPoolStatus | null;
+  /** Where sealed loads live: `disk` (with its directory) or `memory`. */
+  sealedStore: { kind: "disk" | "memory"; file: string | null };
   lastError: string | null;
 }
 
@@ -131,13 +151,25 @@ export function createMiner(o: CreateMinerOptions): Miner {
   const ledger = createMinerLedger(o.redis, `zg:${name}:${o.chainId}`);
   const mirror = createFlowMirror({ source: o.source });
   const ranges = createEpochRangeCache({ client, flow: contracts.Flow });
-  const store = o.store ?? createMemorySealedStore(Math.floor((config.maxSealedMiB * 1024 * 1024) / LOAD_BYTES));
+  const maxLoads = Math.floor((config.maxSealedMiB * 1024 * 1024) / LOAD_BYTES);
+  const sealedDir = config.sealedDir ?? o.sealedDir;
+  let store: SealedLoadStore = o.store ?? createMemorySealedStore(maxLoads);
+  const ownStore = o.store === undefined;
+  const restartsCounter = o.metrics
+    ? ((o.metrics.getSingleMetric("zg_storage_miner_worker_restarts_total") as Counter | undefined) ??
+      new Counter({
+        name: "zg_storage_miner_worker_restarts_total",
+        help: "Mining worker threads restarted after a crash",
+        registers: [o.metrics],
+      }))
+    : undefined;
   const txSender: TxSender | undefined =
     config.minerKey !== undefined
       ? createTxSender({ publicClient: client, account: privateKeyToAccount(config.minerKey as Hex), logger: log })
       : o.txSender;
 
   let pool: MiningWorkerPool | undefined;
+  let workersAtStop: WorkerPoolStatus | null = null;
   let sealer: ReturnType<typeof createSealer> | undefined;
   let keeper: EpochKeeperJob | undefined;
   let running = false;
@@ -291,9 +323,14 @@ export function createMiner(o: CreateMinerOptions): Miner {
       st.duplicatesSkipped++;
       return true;
     }
-    const load = store.get(hit.loadIndex);
-    if (load === undefined) return true;
-    const sealedData = new Uint8Array(load.data, hit.sealOffset * BYTES_PER_SEAL, BYTES_PER_SEAL).slice();
+    const load = await store.get(hit.loadIndex);
+    if (load === undefined) {
+      pool?.dropLoad(hit.loadIndex); // damaged on disk (the store dropped it): the sealer seals it again
+      return true;
+    }
+    const sealedData = sealedBytes(load)
+      .subarray(hit.sealOffset * BYTES_PER_SEAL, (hit.sealOffset + 1) * BYTES_PER_SEAL)
+      .slice();
     let merkleProof: Uint8Array[];
     try {
       merkleProof = await mirror.sealProof(sealIndexOf(recallPosition), ctx.context.flowLength);
@@ -526,7 +563,8 @@ export function createMiner(o: CreateMinerOptions): Miner {
         wait = await step();
       } catch (err) {
         st.lastError = err instanceof Error ? err.message : String(err);
-        log?.error({ err }, "miner step failed");
+        if (err instanceof WorkerPoolFailedError) idle(`worker threads failed: ${err.message}`);
+        else log?.error({ err }, "miner step failed");
         wc = undefined;
         wait = config.contextPollMs;
       }
@@ -537,7 +575,29 @@ export function createMiner(o: CreateMinerOptions): Miner {
   return {
     async start() {
       if (running || !config.enabled) return;
-      pool = createMiningWorkerPool(config.threads);
+      if (ownStore && sealedDir !== undefined) {
+        const disk = await createDiskSealedStore({ dir: sealedDir, maxLoads });
+        if (disk.opened.damaged.length > 0 || disk.opened.truncatedIndexBytes > 0)
+          log?.warn(
+            {
+              damaged: disk.opened.damaged.length,
+              truncatedIndexBytes: disk.opened.truncatedIndexBytes,
+              loaded: disk.opened.loaded,
+            },
+            "sealed store: damaged loads dropped (they will be resealed)",
+          );
+        store = disk;
+      }
+      pool = (o.createWorkerPool ?? createMiningWorkerPool)(config.threads, {
+        onRestart: ({ worker, reason, restarts }) => {
+          restartsCounter?.inc();
+          log?.warn({ worker, reason, restarts }, "mining worker thread crashed; replacement started");
+        },
+        onFailed: (err) => {
+          st.lastError = err.message;
+          log?.error({ err: err.message }, "mining worker threads keep crashing; mining stopped");
+        },
+      });
       sealer = createSealer({ pool, source: o.source, store, ranges, logger: log });
       if (config.keeper.enabled && txSender !== undefined) {
         keeper = await startEpochKeeperJob({
@@ -562,8 +622,11 @@ export function createMiner(o: CreateMinerOptions): Miner {
       sealing = undefined;
       await keeper?.close();
       keeper = undefined;
+      workersAtStop = pool?.status() ?? workersAtStop;
       await pool?.close();
       pool = undefined;
+      // A disk store is closed here and opened again by the next start() (status keeps showing its file).
+      if (ownStore && sealedDir !== undefined) await store.close();
     },
     status: () => ({
       enabled: config.enabled,
@@ -584,9 +647,19 @@ export function createMiner(o: CreateMinerOptions): Miner {
       duplicatesSkipped: st.duplicatesSkipped,
       rewardsEarnedWei: st.rewardsEarned.toString(),
       rewardsWithdrawnWei: st.rewardsWithdrawn.toString(),
-      sealer: sealer?.status() ?? { sealedLoads: 0, missingLoads: 0, bytesSealed: 0, sealSeconds: 0, storeFull: false },
+      sealer: sealer?.status() ?? {
+        sealedLoads: 0,
+        missingLoads: 0,
+        bytesSealed: 0,
+        sealSeconds: 0,
+        storeFull: false,
+        resealedContextChanges: 0,
+        sealsRetriedAfterCrash: 0,
+      },
       flowMirror: { submissions: mirror.submissionCount().toString(), length: mirror.length().toString() },
       keeper: keeper?.status() ?? null,
+      workers: pool?.status() ?? workersAtStop,
+      sealedStore: { kind: store.file === undefined ? "memory" : "disk", file: store.file ?? null },
       lastError: st.lastError,
     }),
   };

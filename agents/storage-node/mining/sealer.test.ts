@@ -11,7 +11,7 @@ import type { EpochRangeCache } from "./epochRanges";
 import { createMinerLedger } from "./ledger";
 import { createSealer, loadInShard } from "./sealer";
 import { createMemorySectorSource, pseudoRandomBytes } from "./testing/memorySource";
-import { createMemorySealedStore } from "./types";
+import { createMemorySealedStore, sealedBytes } from "./types";
 import { createMiningWorkerPool, type MiningWorkerPool } from "./workerPool";
 
 const MINER_A = `0x${"aa".repeat(32)}` as Hex;
@@ -47,8 +47,9 @@ describe("sealer (worker threads)", () => {
     expect(sealer.caughtUp()).toBe(true);
     expect(sealer.status()).toMatchObject({ sealedLoads: 4, missingLoads: 0, bytesSealed: 4 * 262144 });
     const raw = (await source.readFlowSectors(0n, 4096)) as Uint8Array;
-    for (const load of store.values()) {
-      const sealed = new Uint8Array(load.data);
+    for (const i of [...store.loadIndexes()]) {
+      const load = (await store.get(i))!;
+      const sealed = sealedBytes(load);
       for (let u = 0; u < 64; u += 7) {
         const sealIndex = load.loadIndex * 64n + BigInt(u);
         const ctx = sealIndex * 16n + 15n < 1500n ? CTX1 : CTX2;
@@ -64,7 +65,7 @@ describe("sealer (worker threads)", () => {
     expect(await again.sealPending({ minerId: MINER_A, range })).toBe(0);
     expect(store.size()).toBe(4);
     expect(await again.sealPending({ minerId: MINER_B, range, maxLoads: 1 })).toBe(1);
-    expect([...store.values()].map((l) => l.minerId)).toEqual([MINER_B]);
+    expect(store.minerIds()).toEqual([MINER_B]);
   });
 
   it("skips loads the node does not hold and retries them; stops at the store budget", async () => {

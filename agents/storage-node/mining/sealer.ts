@@ -1,7 +1,8 @@
 import type { Logger } from "pino";
 import { BYTES_PER_SECTOR, SECTORS_PER_LOAD, type Hex, type RecallRange } from "../../protocol/storage";
 import type { EpochRangeCache } from "./epochRanges";
-import type { SealedLoadStore, SectorSource } from "./types";
+import { WorkerCrashedError } from "./errors";
+import { contextTagOf, type SealedLoadStore, type SectorSource } from "./types";
 import type { MiningWorkerPool } from "./workerPool";
 
 const LOAD_BYTES = SECTORS_PER_LOAD * BYTES_PER_SECTOR;
@@ -19,6 +20,10 @@ export interface SealerStatus {
   /** Seconds spent with seals in flight. */
   sealSeconds: number;
   storeFull: boolean;
+  /** Held loads dropped because the chain now records other seal contexts for them (resealed). */
+  resealedContextChanges: number;
+  /** Seals lost to a crashed worker thread (read and sealed again). */
+  sealsRetriedAfterCrash: number;
 }
 
 /** Seals the loads of the mining range for one miner id, in the worker threads. */
@@ -58,18 +63,57 @@ export function createSealer(p: {
   let storeFull = false;
   let cursor = 0n;
   let caughtUp = false;
+  let resealedContextChanges = 0;
+  let sealsRetriedAfterCrash = 0;
 
-  async function sealOne(minerId: Hex, loadIndex: bigint): Promise<boolean> {
+  function digestsOf(loadIndex: bigint): Hex[] | undefined {
     const start = loadIndex * BigInt(SECTORS_PER_LOAD);
     const digests: Hex[] = [];
     for (let u = 0; u < UNITS_PER_LOAD; u++) {
       const d = p.ranges.sealContextOf(start / 16n + BigInt(u));
-      if (d === undefined) {
-        // Its epoch range is not recorded on chain yet (the worker context is a simulation): retry on a later pass.
-        missing.add(loadIndex);
-        return false;
-      }
+      if (d === undefined) return undefined;
       digests.push(d);
+    }
+    return digests;
+  }
+
+  /**
+   * Takes over what the store holds for `minerId`: loads of another miner id are dropped; loads sealed under seal
+   * contexts the chain no longer records for them are dropped (resealed later); the rest go to the workers.
+   */
+  async function resume(minerId: Hex): Promise<void> {
+    p.pool.clearLoads();
+    p.pool.attachFile(p.store.file ?? null);
+    const ids = p.store.minerIds();
+    if (ids.some((id) => id.toLowerCase() !== minerId.toLowerCase())) {
+      await p.store.clear();
+      return;
+    }
+    const keep: bigint[] = [];
+    for (const i of [...p.store.loadIndexes()]) {
+      const digests = digestsOf(i);
+      if (digests !== undefined && contextTagOf(digests) !== p.store.contextTag(i)) {
+        await p.store.drop(i);
+        resealedContextChanges++;
+        continue;
+      }
+      keep.push(i);
+    }
+    if (p.store.file !== undefined) p.pool.addFileLoads(keep);
+    else
+      for (const i of keep) {
+        const l = await p.store.get(i);
+        if (l !== undefined && !(l.data instanceof Uint8Array)) p.pool.addLoad(i, l.data);
+      }
+  }
+
+  async function sealOne(minerId: Hex, loadIndex: bigint): Promise<boolean> {
+    const start = loadIndex * BigInt(SECTORS_PER_LOAD);
+    const digests = digestsOf(loadIndex);
+    if (digests === undefined) {
+      // Its epoch range is not recorded on chain yet (the worker context is a simulation): retry on a later pass.
+      missing.add(loadIndex);
+      return false;
     }
     const raw = await p.source.readFlowSectors(start, SECTORS_PER_LOAD);
     if (raw === null || raw.length !== LOAD_BYTES) {
@@ -79,13 +123,22 @@ export function createSealer(p: {
     missing.delete(loadIndex);
     const data = new SharedArrayBuffer(LOAD_BYTES);
     new Uint8Array(data).set(raw);
-    await p.pool.seal({ data, minerId, startSector: start, digests });
+    try {
+      await p.pool.seal({ data, minerId, startSector: start, digests });
+    } catch (err) {
+      if (!(err instanceof WorkerCrashedError)) throw err;
+      // The buffer may be half sealed: forget it; the load is read and sealed again on the next pass.
+      sealsRetriedAfterCrash++;
+      missing.add(loadIndex);
+      return false;
+    }
     if (minerId !== currentMiner) return false;
-    if (!p.store.put({ loadIndex, minerId, data, contextDigests: digests })) {
+    if (!(await p.store.put({ loadIndex, minerId, data, contextDigests: digests }))) {
       storeFull = true;
       return false;
     }
-    p.pool.addLoad(loadIndex, data);
+    if (p.store.file !== undefined) p.pool.addLoad(loadIndex);
+    else p.pool.addLoad(loadIndex, data);
     bytesSealed += LOAD_BYTES;
     return true;
   }
@@ -93,14 +146,11 @@ export function createSealer(p: {
   return {
     async sealPending({ minerId, range, maxLoads = Number.MAX_SAFE_INTEGER }) {
       if (minerId !== currentMiner) {
-        // Resume from what the store already holds for this miner id (a persistent store, or a restart in process);
-        // loads sealed for another miner id are useless and dropped.
-        const held = [...p.store.values()];
-        p.pool.clearLoads();
-        if (held.some((l) => l.minerId !== minerId)) p.store.clear();
-        else for (const l of held) p.pool.addLoad(l.loadIndex, l.data);
-        missing.clear();
+        // Resume from what the store already holds for this miner id (a disk store across restarts, or a restart in
+        // process); loads sealed for another miner id, or under seal contexts that changed, are dropped.
         currentMiner = minerId;
+        await resume(minerId);
+        missing.clear();
         cursor = 0n;
         storeFull = false;
       }
@@ -124,7 +174,8 @@ export function createSealer(p: {
       if (todo.length === 0) return 0;
       const t0 = performance.now();
       let sealed = 0;
-      const width = Math.max(1, p.pool.size);
+      // Several loads per thread in flight: keeps every thread busy and lets a disk store commit them as a group.
+      const width = Math.max(1, p.pool.size) * 4;
       for (let k = 0; k < todo.length && !storeFull; k += width) {
         const results = await Promise.all(todo.slice(k, k + width).map((i) => sealOne(minerId, i)));
         sealed += results.filter(Boolean).length;
@@ -140,6 +191,8 @@ export function createSealer(p: {
       bytesSealed,
       sealSeconds,
       storeFull,
+      resealedContextChanges,
+      sealsRetriedAfterCrash,
     }),
   };
 }
