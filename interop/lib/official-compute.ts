@@ -63,7 +63,11 @@ async function deployed(f: Factory, signer: Signer, args: unknown[] = []): Promi
 }
 
 /** Deploys `impl` behind an ERC1967Proxy whose constructor calls `initialize(...initArgs)`. */
-async function behindProxy(impl: Factory, signer: Signer, initArgs: unknown[]): Promise<{ impl: string; proxy: string }> {
+async function behindProxy(
+  impl: Factory,
+  signer: Signer,
+  initArgs: unknown[],
+): Promise<{ impl: string; proxy: string }> {
   const implAddr = await deployed(impl, signer);
   const data = new Contract(implAddr, impl.abi).interface.encodeFunctionData("initialize", initArgs);
   const proxy = await deployed(erc1967Proxy(), signer, [implAddr, data]);
@@ -174,7 +178,9 @@ export async function registerProvider(
 ): Promise<void> {
   const abi = officialInferenceServing().abi;
   const asProvider = new Contract(serving, abi, provider);
-  await (await asProvider.getFunction("addOrUpdateService")(serviceParams(teeSigner), { value: PROVIDER_STAKE })).wait();
+  await (
+    await asProvider.getFunction("addOrUpdateService")(serviceParams(teeSigner), { value: PROVIDER_STAKE })
+  ).wait();
   const asOwner = new Contract(serving, abi, owner);
   await (await asOwner.getFunction("acknowledgeTEESignerByOwner")(await provider.getAddress())).wait();
 }
