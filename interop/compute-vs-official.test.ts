@@ -548,6 +548,9 @@ describe("ours vs the official compute contracts (SDK 0.9.0 bytecode)", () => {
       { t: "addLedger", u: 0, amt: 28 },
       { t: "transfer", u: 0, amt: 8 },
       { t: "refund", u: 0, amt: 16, all: false },
+      // more than the available 5 0G: both revert with the same error
+      { t: "transfer", u: 0, amt: 24 },
+      { t: "refund", u: 0, amt: 24, all: false },
       // 4 0G in, 1 locked: refunding the available 3 leaves available 0 (official accepts) but total 1 (ours rejects)
       { t: "addLedger", u: 1, amt: 16 },
       { t: "transfer", u: 1, amt: 4 },
@@ -558,6 +561,77 @@ describe("ours vs the official compute contracts (SDK 0.9.0 bytecode)", () => {
       await compareState(`step ${i} ${JSON.stringify(op)}`);
     }
     expect(stats.get("documented difference: refund")).toBe(before + 2);
+    expect(stats.get("both revert: transferFund InsufficientAvailableBalance")).toBeGreaterThan(0);
+    expect(stats.get("both revert: refund InsufficientBalance")).toBeGreaterThan(0);
+  }, 60_000);
+
+  it("D5-D8: ours rejects some inputs earlier or names them better; everything else at the edges reverts alike", async () => {
+    await reset();
+    await apply({ t: "addLedger", u: 0, amt: 20 });
+    const u0 = (s: Side) => s.users[0];
+    const ledgerCall = (fn: string, args: (s: Side) => unknown[], value?: bigint) => (s: Side) => ({
+      contract: s.ledger(u0(s)),
+      iface: s.ledgerIface,
+      fn,
+      args: args(s),
+      value,
+      from: u0(s),
+    });
+    const differs = async (
+      make: (s: Side) => Call,
+      ours: { name: string; args: string[] },
+      official: { name: string; args: string[] } | "succeeds",
+    ) => {
+      const o = await both(make, () => true);
+      expect(o.ours.error).toEqual(ours);
+      if (official === "succeeds") expect(o.official.ok).toBe(true);
+      else expect(o.official.error).toEqual(official);
+    };
+    // D5: a zero refund is an error on ours; the official ledger accepts it as a no-op.
+    await differs(
+      ledgerCall("refund", () => [0n]),
+      { name: "ZeroAmountNotAllowed", args: [] },
+      "succeeds",
+    );
+    // D6: a zero first transfer: ours says zero, the official ledger says below the 1 0G minimum.
+    await differs(
+      ledgerCall("transferFund", (s) => [s.provider.address, SERVICE, 0n]),
+      { name: "ZeroAmountNotAllowed", args: [] },
+      { name: "MinimumDepositRequired", args: ["0", String(ONE)] },
+    );
+    // D7: the zero address as provider: ours rejects it in the ledger, the official call fails in the service.
+    await differs(
+      ledgerCall("transferFund", () => [ethers.ZeroAddress, SERVICE, ONE]),
+      { name: "ZeroAddressNotAllowed", args: [] },
+      { name: "CallFailed", args: [] },
+    );
+    // D8: an unknown service name: ours names it, the official ledger reports ServiceNotFound(address(0)).
+    for (const make of [
+      ledgerCall("transferFund", (s) => [s.provider.address, "nope-v9", ONE]),
+      ledgerCall("retrieveFund", (s) => [[s.provider.address], "nope-v9"]),
+    ]) {
+      await differs(
+        make,
+        { name: "InvalidServiceType", args: ["nope-v9"] },
+        { name: "ServiceNotFound", args: [ethers.ZeroAddress] },
+      );
+    }
+    // The same checks in the same order as 0G's: amount, info, existing ledger; deposits; a second transfer.
+    const long = "x".repeat(4097);
+    for (const [info, value] of [
+      [long, 0n],
+      [long, ONE],
+      [long, 3n * ONE],
+      ["", 3n * ONE],
+    ] as const) {
+      await both(ledgerCall("addLedger", () => [info], value));
+    }
+    await both(ledgerCall("depositFund", () => [], 0n));
+    await both(ledgerCall("transferFund", (s) => [s.provider.address, SERVICE, ONE / 2n]));
+    await both(ledgerCall("transferFund", (s) => [s.provider.address, SERVICE, 6n * ONE]));
+    await both(ledgerCall("deleteLedger", () => []));
+    await both(ledgerCall("retrieveFund", (s) => [Array.from({ length: 21 }, () => s.provider.address), SERVICE]));
+    await compareState("after the edge cases");
   }, 60_000);
 
   it("random sequences keep both sides equal, up to the documented differences", async () => {
@@ -571,7 +645,7 @@ describe("ours vs the official compute contracts (SDK 0.9.0 bytecode)", () => {
           await compareState(`step ${i} ${JSON.stringify(op)}`);
         }
       }),
-      { numRuns: Number(process.env.COMPUTE_DIFF_RUNS ?? 10), endOnFailure: true },
+      { numRuns: Number(process.env.COMPUTE_DIFF_RUNS ?? 8), endOnFailure: true },
     );
     console.log(Object.fromEntries([...stats].sort()));
     // The runs reached every kind of outcome that matters, not only reverts.

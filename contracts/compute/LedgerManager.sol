@@ -112,8 +112,10 @@ contract LedgerManager is ILedgerManager, AccessControlUpgradeable, UUPSUpgradea
         string calldata additionalInfo
     ) external payable nonReentrant returns (uint256 availableBalance, uint256 totalBalance) {
         LedgerManagerStorage storage $ = _getStorage();
-        if ($.ledgers[msg.sender].exists) revert LedgerExists(msg.sender);
+        // 0G's order of checks: the amount, the info, then an existing ledger.
+        if (msg.value < MIN_ACCOUNT_BALANCE) revert MinimumDepositRequired(msg.value, MIN_ACCOUNT_BALANCE);
         _checkInfo(additionalInfo);
+        if ($.ledgers[msg.sender].exists) revert LedgerExists(msg.sender);
         _credit(msg.sender, msg.value);
         LedgerData storage led = $.ledgers[msg.sender];
         led.additionalInfo = additionalInfo;

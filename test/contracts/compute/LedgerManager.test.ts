@@ -125,6 +125,23 @@ describe("LedgerManager", function () {
         .withArgs(MIN_ACCOUNT_BALANCE - 1n, MIN_ACCOUNT_BALANCE);
     });
 
+    it("checks in 0G's order: the amount, then the info, then an existing ledger", async function () {
+      const { ledger, user } = await loadFixture(deployCompute);
+      await expect(ledger.connect(user).addLedger(LONG_INFO, { value: 0n }))
+        .to.be.revertedWithCustomError(ledger, "MinimumDepositRequired")
+        .withArgs(0n, MIN_ACCOUNT_BALANCE);
+      await ledger.connect(user).addLedger("", { value: MIN_ACCOUNT_BALANCE });
+      await expect(ledger.connect(user).addLedger(LONG_INFO, { value: 1n }))
+        .to.be.revertedWithCustomError(ledger, "MinimumDepositRequired")
+        .withArgs(1n, MIN_ACCOUNT_BALANCE);
+      await expect(ledger.connect(user).addLedger(LONG_INFO, { value: MIN_ACCOUNT_BALANCE }))
+        .to.be.revertedWithCustomError(ledger, "AdditionalInfoTooLong")
+        .withArgs(4097, 4096);
+      await expect(ledger.connect(user).addLedger("", { value: MIN_ACCOUNT_BALANCE }))
+        .to.be.revertedWithCustomError(ledger, "LedgerExists")
+        .withArgs(user.address);
+    });
+
     it("reverts AdditionalInfoTooLong above 4096 bytes", async function () {
       const { ledger, user } = await loadFixture(deployCompute);
       await expect(ledger.connect(user).addLedger(LONG_INFO, { value: MIN_ACCOUNT_BALANCE }))
