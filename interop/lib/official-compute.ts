@@ -4,11 +4,12 @@
  * from our Hardhat artifacts. Used as a differential oracle (interop/compute-vs-official.test.ts) and for the
  * settlement gas comparison (interop/compute-vs-official.bench.ts).
  *
- * The official implementations mark themselves initialised in their constructor (their own one-shot
- * `initialized` flag), so, as 0G deploys them, each runs behind a proxy whose storage starts fresh. Their state
- * lives in plain sequential slots (no UUPS hooks needed), so an OpenZeppelin `ERC1967Proxy` that runs
- * `initialize` in its constructor serves: the same proxy we deploy ours behind, which keeps the comparison fair
- * (both pay one DELEGATECALL hop per call).
+ * The official implementation contracts lock themselves in their constructor: calling `initialize` on them reverts
+ * `AlreadyInitialized()` (their public `initialized()` getter still reads false; the differential test checks both).
+ * So, as 0G deploys them, each runs behind a proxy whose storage starts fresh. Their state lives in plain sequential
+ * slots and they need no UUPS hooks, so an OpenZeppelin `ERC1967Proxy` that runs `initialize` in its constructor
+ * serves: the same proxy we deploy ours behind, which keeps the gas comparison fair (both pay one DELEGATECALL hop
+ * per call).
  *
  * Everything here uses the interop package's ethers 6.13.1, the version the official SDK pins.
  */
