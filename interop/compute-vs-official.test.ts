@@ -18,7 +18,11 @@
  *    AVAILABLE balance;
  *  - D3 `addLedger` returns (available, total) of the new ledger on ours, (msg.value, 0) on the official one;
  *  - D4 deleting a sub-account (refund to zero or deleteLedger) bumps its token generation on ours (revoking old
- *    API keys); the official contract recreates it at generation 0.
+ *    API keys); the official contract recreates it at generation 0;
+ *  - D5-D8 (fixed cases) zero amounts, the zero address and unknown service names are rejected earlier or named
+ *    differently;
+ *  - D9 (fixed case) a refund unlocks at the time fixed when requested on ours; the official contract applies a
+ *    later `updateLockTime` to refunds already queued.
  */
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -118,6 +122,7 @@ let provider: JsonRpcProvider;
 let chainId: bigint;
 let sides: Record<SideName, Side>;
 let tee: Wallet;
+let ownerWallet: Wallet;
 let baseline: string;
 const gasPaid = new Map<string, bigint>();
 const startBalance = new Map<string, bigint>();
@@ -178,7 +183,7 @@ function label(side: Side, value: string): string {
 async function sendBoth(calls: Call[]): Promise<void> {
   const txs = [];
   for (const c of calls) {
-    const nonce = await provider.getTransactionCount(c.from.address, "latest");
+    const nonce = await provider.getTransactionCount(c.from.address, "pending");
     const data = c.contract.interface.encodeFunctionData(c.fn, c.args);
     txs.push(
       await c.from.sendTransaction({
@@ -454,7 +459,8 @@ beforeAll(async () => {
     await rpc("hardhat_setBalance", [w.address, ethers.toQuantity(1000n * ONE)]);
     return w;
   };
-  const owner = new ethers.NonceManager(await wallet("owner"));
+  ownerWallet = await wallet("owner");
+  const owner = new ethers.NonceManager(ownerWallet);
   tee = new ethers.Wallet(ethers.id("compute-vs-official-test/tee"));
   const build = async (name: SideName): Promise<Side> => {
     const pair =
@@ -667,6 +673,36 @@ describe("ours vs the official compute contracts (SDK 0.9.0 bytecode)", () => {
     await both(ledgerCall("deleteLedger", () => []));
     await both(ledgerCall("retrieveFund", (s) => [Array.from({ length: 21 }, () => s.provider.address), SERVICE]));
     await compareState("after the edge cases");
+  }, 60_000);
+
+  it("D9: a refund unlocks when promised on ours; the official contract applies a later lock change to it", async () => {
+    await reset();
+    for (const op of [
+      { t: "addLedger", u: 0, amt: 20 },
+      { t: "transfer", u: 0, amt: 8 },
+      { t: "retrieve", u: 0 }, // queues a 2 0G refund under the 1 h lock
+    ] satisfies Op[]) {
+      await apply(op);
+    }
+    await compareState("refund queued");
+    await both((s) => ({
+      contract: s.serving(ownerWallet),
+      iface: s.servingIface,
+      fn: "updateLockTime",
+      args: [2n * LOCK],
+      from: ownerWallet,
+    }));
+    await apply({ t: "wait", long: true }); // past the first lock, not the second
+    await apply({ t: "retrieve", u: 0 });
+    const [ao, au] = [await accountOf(sides.official, 0), await accountOf(sides.ours, 0)];
+    expect([au.balance, au.pendingRefund, au.validRefunds]).toEqual([0n, 0n, 0]);
+    expect([ao.balance, ao.pendingRefund, ao.validRefunds]).toEqual([2n * ONE, 2n * ONE, 1]);
+    expect((await ledgerOf(sides.ours, 0)).available).toBe(5n * ONE);
+    expect((await ledgerOf(sides.official, 0)).available).toBe(3n * ONE);
+    // Once the new lock has passed too, the official refund is released and the two sides agree again.
+    await apply({ t: "wait", long: true });
+    await apply({ t: "retrieve", u: 0 });
+    await compareState("after both locks");
   }, 60_000);
 
   it("random sequences keep both sides equal, up to the documented differences", async () => {
