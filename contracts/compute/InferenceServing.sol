@@ -5,6 +5,7 @@ import {AccessControlUpgradeable} from "@openzeppelin/contracts-upgradeable/acce
 import {UUPSUpgradeable} from "@openzeppelin/contracts-upgradeable/proxy/utils/UUPSUpgradeable.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {EnumerableSet} from "@openzeppelin/contracts/utils/structs/EnumerableSet.sol";
 import {IInferenceServing} from "./interfaces/IInferenceServing.sol";
 import {IServing} from "./interfaces/IServing.sol";
@@ -64,16 +65,27 @@ contract InferenceServing is IInferenceServing, AccessControlUpgradeable, UUPSUp
     bytes32 private constant NAME_HASH = keccak256("0G Inference Serving");
     bytes32 private constant VERSION_HASH = keccak256("1");
 
+    /**
+     * @dev Everything settlement reads and writes sits in the first slot (balance, pendingRefund and both flags), so
+     * an item costs one cold SLOAD and one SSTORE here. 120 bits hold 1.3e18 0G, far above any supply; amounts
+     * entering an account are range-checked ({SafeCast}), and `pendingRefund <= balance` always holds.
+     */
     struct AccountData {
-        address user;
-        address provider;
+        uint120 balance;
+        uint120 pendingRefund;
         bool exists;
         bool acknowledged;
-        uint256 balance;
-        uint256 pendingRefund;
-        uint256 refundRequests;
+        address user;
+        uint96 refundRequests;
+        address provider;
         RefundQueue.Entry[] refunds;
         string additionalInfo;
+    }
+
+    struct Batch {
+        bytes32 separator;
+        bool registered;
+        address signer;
     }
 
     struct TokenState {
@@ -196,20 +208,25 @@ contract InferenceServing is IInferenceServing, AccessControlUpgradeable, UUPSUp
     ) external nonReentrant returns (uint8[] memory statuses) {
         _checkBatch(settlements.length);
         InferenceServingStorage storage $ = _getStorage();
-        bytes32 separator = _domainSeparator();
+        Batch memory b = _batch();
+        ILedgerManager ledger = ILedgerManager($.ledger);
         statuses = new uint8[](settlements.length);
         uint256 payout;
         for (uint256 i; i < settlements.length; ++i) {
             TEESettlementData calldata s = settlements[i];
             bytes32 key = _key(s.user, msg.sender);
             AccountData storage a = $.accounts[key];
-            (SettlementStatus status, uint256 amount) = _evaluate(s, separator, $.nonces[key], a.balance);
+            (SettlementStatus status, uint256 amount) = _evaluate(s, b, a, $.nonces[key], a.balance);
             statuses[i] = uint8(status);
             if (status == SettlementStatus.SUCCESS || status == SettlementStatus.PARTIAL) {
                 $.nonces[key] = s.nonce;
                 if (amount != 0) {
-                    _spend(a, amount);
-                    payout += amount;
+                    _spend(a, s.user, amount);
+                    ledger.spendFund(s.user, amount);
+                    // amount <= the account balance, so the sum stays below the contract's balance
+                    unchecked {
+                        payout += amount;
+                    }
                 }
                 emit TEESettlementRecorded(s.user, msg.sender, s.requestsHash, s.nonce, s.totalFee, amount);
                 emit TEESettlementResult(s.user, status, s.totalFee - amount);
@@ -235,7 +252,7 @@ contract InferenceServing is IInferenceServing, AccessControlUpgradeable, UUPSUp
     {
         _checkBatch(settlements.length);
         InferenceServingStorage storage $ = _getStorage();
-        bytes32 separator = _domainSeparator();
+        Batch memory b = _batch();
         uint256 n = settlements.length;
         SettlementStatus[] memory st = new SettlementStatus[](n);
         uint256[] memory settled = new uint256[](n);
@@ -244,15 +261,16 @@ contract InferenceServing is IInferenceServing, AccessControlUpgradeable, UUPSUp
         for (uint256 i; i < n; ++i) {
             TEESettlementData calldata s = settlements[i];
             bytes32 key = _key(s.user, msg.sender);
+            AccountData storage a = $.accounts[key];
             uint256 nonceFloor = $.nonces[key];
-            uint256 balance = $.accounts[key].balance;
+            uint256 balance = a.balance;
             // Replay the earlier accepted items of the same user, as settlement would have applied them.
             for (uint256 j; j < i; ++j) {
                 if (settlements[j].user != s.user || uint8(st[j]) > uint8(SettlementStatus.PARTIAL)) continue;
                 nonceFloor = settlements[j].nonce;
                 balance -= settled[j];
             }
-            (st[i], settled[i]) = _evaluate(s, separator, nonceFloor, balance);
+            (st[i], settled[i]) = _evaluate(s, b, a, nonceFloor, balance);
             if (st[i] == SettlementStatus.PARTIAL) ++partial_;
             else if (st[i] != SettlementStatus.SUCCESS) ++failed;
         }
@@ -363,7 +381,7 @@ contract InferenceServing is IInferenceServing, AccessControlUpgradeable, UUPSUp
         a.exists = true;
         // Funding a provider counts as acknowledging its TEE signer, as in 0G's reference.
         a.acknowledged = true;
-        a.balance = msg.value;
+        a.balance = SafeCast.toUint120(msg.value);
         a.additionalInfo = additionalInfo;
         $.accountKeys.add(key);
         $.accountsOfProvider[provider].add(key);
@@ -377,8 +395,11 @@ contract InferenceServing is IInferenceServing, AccessControlUpgradeable, UUPSUp
         if (cancelRetrievingAmount > a.pendingRefund) {
             revert InferenceCancelExceedsPending(user, provider, cancelRetrievingAmount, a.pendingRefund);
         }
-        if (cancelRetrievingAmount != 0) a.pendingRefund -= a.refunds.cancelNewestFirst(cancelRetrievingAmount);
-        a.balance += msg.value;
+        if (cancelRetrievingAmount != 0) {
+            // cancels at most the queued total, which is pendingRefund
+            a.pendingRefund -= uint120(a.refunds.cancelNewestFirst(cancelRetrievingAmount));
+        }
+        a.balance = SafeCast.toUint120(a.balance + msg.value);
         a.acknowledged = true;
         emit BalanceUpdated(user, provider, a.balance, a.pendingRefund);
     }
@@ -390,7 +411,8 @@ contract InferenceServing is IInferenceServing, AccessControlUpgradeable, UUPSUp
         if (amount == 0) return;
         if (a.refunds.length >= RefundQueue.MAX_PENDING) revert TooManyRefunds(user, provider);
         a.refunds.push(amount, _getStorage().lockTime);
-        a.pendingRefund += amount;
+        // amount <= balance - pendingRefund, so the sum stays <= balance
+        a.pendingRefund += uint120(amount);
         emit RefundRequested(user, provider, a.refundRequests++, block.timestamp);
         emit BalanceUpdated(user, provider, a.balance, a.pendingRefund);
     }
@@ -403,8 +425,9 @@ contract InferenceServing is IInferenceServing, AccessControlUpgradeable, UUPSUp
         AccountData storage a = _account(user, provider);
         totalAmount = a.refunds.releaseMatured();
         if (totalAmount != 0) {
-            a.balance -= totalAmount;
-            a.pendingRefund -= totalAmount;
+            // released refunds were queued, so totalAmount <= pendingRefund <= balance
+            a.balance -= uint120(totalAmount);
+            a.pendingRefund -= uint120(totalAmount);
             emit BalanceUpdated(user, provider, a.balance, a.pendingRefund);
             // solhint-disable-next-line avoid-low-level-calls
             (bool ok, ) = msg.sender.call{value: totalAmount}("");
@@ -559,16 +582,24 @@ contract InferenceServing is IInferenceServing, AccessControlUpgradeable, UUPSUp
 
     /**
      * @dev Takes `amount` out of the sub-account: first from the part not queued for refund, then by cancelling
-     * pending refunds newest first; then tells the ledger.
-     * IMPORTANT: the caller checked `amount <= a.balance`.
+     * pending refunds newest first. The caller tells the ledger.
+     * IMPORTANT: the caller checked `amount <= a.balance` and that `a` is `user`'s account with provider `msg.sender`.
      * Emits a {BalanceUpdated} event.
      */
-    function _spend(AccountData storage a, uint256 amount) private {
-        uint256 free = a.balance - a.pendingRefund;
-        if (amount > free) a.pendingRefund -= a.refunds.cancelNewestFirst(amount - free);
-        a.balance -= amount;
-        emit BalanceUpdated(a.user, a.provider, a.balance, a.pendingRefund);
-        ILedgerManager(_getStorage().ledger).spendFund(a.user, amount);
+    function _spend(AccountData storage a, address user, uint256 amount) private {
+        uint256 balance = a.balance;
+        uint256 pending = a.pendingRefund;
+        uint256 free = balance - pending;
+        if (amount > free) {
+            pending -= a.refunds.cancelNewestFirst(amount - free);
+            a.pendingRefund = uint120(pending);
+        }
+        // amount <= balance (the caller checked), and both fit in 120 bits
+        unchecked {
+            balance -= amount;
+        }
+        a.balance = uint120(balance);
+        emit BalanceUpdated(user, msg.sender, balance, pending);
     }
 
     /**
@@ -591,30 +622,59 @@ contract InferenceServing is IInferenceServing, AccessControlUpgradeable, UUPSUp
      */
     function _evaluate(
         TEESettlementData calldata s,
-        bytes32 separator,
+        Batch memory b,
+        AccountData storage a,
         uint256 nonceFloor,
         uint256 balance
     ) private view returns (SettlementStatus status, uint256 amount) {
-        InferenceServingStorage storage $ = _getStorage();
-        if (s.provider != msg.sender || !$.providers.contains(msg.sender)) {
-            return (SettlementStatus.PROVIDER_MISMATCH, 0);
-        }
-        AccountData storage a = $.accounts[_key(s.user, msg.sender)];
+        if (s.provider != msg.sender || !b.registered) return (SettlementStatus.PROVIDER_MISMATCH, 0);
         if (!a.exists) return (SettlementStatus.ACCOUNT_NOT_EXISTS, 0);
-        Service storage svc = $.services[msg.sender];
-        address signer = svc.teeSignerAddress;
-        if (!a.acknowledged || !svc.teeSignerAcknowledged || signer == address(0)) {
-            return (SettlementStatus.NO_TEE_SIGNER, 0);
-        }
+        if (!a.acknowledged || b.signer == address(0)) return (SettlementStatus.NO_TEE_SIGNER, 0);
         if (s.nonce <= nonceFloor) return (SettlementStatus.INVALID_NONCE, 0);
-        bytes32 structHash = keccak256(
-            abi.encode(TEE_SETTLEMENT_TYPEHASH, s.requestsHash, s.nonce, s.provider, s.user, s.totalFee)
+        (address recovered, ECDSA.RecoverError err, ) = ECDSA.tryRecoverCalldata(
+            _digest(b.separator, s),
+            s.signature
         );
-        bytes32 digest = keccak256(abi.encodePacked(hex"1901", separator, structHash));
-        (address recovered, ECDSA.RecoverError err, ) = ECDSA.tryRecoverCalldata(digest, s.signature);
-        if (err != ECDSA.RecoverError.NoError || recovered != signer) return (SettlementStatus.INVALID_SIGNATURE, 0);
+        if (err != ECDSA.RecoverError.NoError || recovered != b.signer) {
+            return (SettlementStatus.INVALID_SIGNATURE, 0);
+        }
         if (s.totalFee <= balance) return (SettlementStatus.SUCCESS, s.totalFee);
         return (SettlementStatus.PARTIAL, balance);
+    }
+
+    /**
+     * @dev What every item of a batch from provider `msg.sender` shares, read once per batch: the domain separator,
+     * whether the provider is registered, and its TEE signer, or zero when the owner has not acknowledged it.
+     */
+    function _batch() private view returns (Batch memory b) {
+        InferenceServingStorage storage $ = _getStorage();
+        b.separator = _domainSeparator();
+        b.registered = $.providers.contains(msg.sender);
+        Service storage svc = $.services[msg.sender];
+        if (svc.teeSignerAcknowledged) b.signer = svc.teeSignerAddress;
+    }
+
+    /**
+     * @dev EIP-712 digest of `TEESettlement(bytes32 requestsHash,uint256 nonce,address provider,address user,
+     * uint256 totalFee)` under `separator`, hashed in scratch memory (equal to
+     * `keccak256(abi.encodePacked(hex"1901", separator, keccak256(abi.encode(TYPEHASH, ...))))`).
+     */
+    function _digest(bytes32 separator, TEESettlementData calldata s) private pure returns (bytes32 digest) {
+        bytes32 typeHash = TEE_SETTLEMENT_TYPEHASH;
+        assembly ("memory-safe") {
+            let m := mload(0x40)
+            mstore(m, typeHash)
+            mstore(add(m, 0x20), calldataload(add(s, 0x60))) // requestsHash
+            mstore(add(m, 0x40), calldataload(add(s, 0x80))) // nonce
+            mstore(add(m, 0x60), and(calldataload(add(s, 0x20)), 0xffffffffffffffffffffffffffffffffffffffff)) // provider
+            mstore(add(m, 0x80), and(calldataload(s), 0xffffffffffffffffffffffffffffffffffffffff)) // user
+            mstore(add(m, 0xa0), calldataload(add(s, 0x40))) // totalFee
+            let structHash := keccak256(m, 0xc0)
+            mstore(m, 0x1901)
+            mstore(add(m, 0x20), separator)
+            mstore(add(m, 0x40), structHash)
+            digest := keccak256(add(m, 0x1e), 0x42)
+        }
     }
 
     function _bumpGeneration(bytes32 key) private returns (uint256 generation) {

@@ -6,6 +6,7 @@ import {UUPSUpgradeable} from "@openzeppelin/contracts-upgradeable/proxy/utils/U
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {ERC165Checker} from "@openzeppelin/contracts/utils/introspection/ERC165Checker.sol";
 import {EnumerableSet} from "@openzeppelin/contracts/utils/structs/EnumerableSet.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {ILedgerManager} from "./interfaces/ILedgerManager.sol";
 import {IServing} from "./interfaces/IServing.sol";
 
@@ -46,11 +47,16 @@ contract LedgerManager is ILedgerManager, AccessControlUpgradeable, UUPSUpgradea
     /// @notice Default and largest page size of {getAllLedgers}.
     uint256 public constant MAX_PAGE_SIZE = 50;
 
+    /**
+     * @dev `available`, `total` and `exists` share one slot, so {spendFund} (once per settled item) reads and writes
+     * one ledger slot. 120 bits hold 1.3e18 0G, far above any supply; credits are range-checked ({SafeCast}) and
+     * `available <= total` always holds.
+     */
     struct LedgerData {
-        uint256 available;
-        uint256 total;
-        string additionalInfo;
+        uint120 available;
+        uint120 total;
         bool exists;
+        string additionalInfo;
     }
 
     struct ServiceRecord {
@@ -106,8 +112,10 @@ contract LedgerManager is ILedgerManager, AccessControlUpgradeable, UUPSUpgradea
         string calldata additionalInfo
     ) external payable nonReentrant returns (uint256 availableBalance, uint256 totalBalance) {
         LedgerManagerStorage storage $ = _getStorage();
-        if ($.ledgers[msg.sender].exists) revert LedgerExists(msg.sender);
+        // 0G's order of checks: the amount, the info, then an existing ledger.
+        if (msg.value < MIN_ACCOUNT_BALANCE) revert MinimumDepositRequired(msg.value, MIN_ACCOUNT_BALANCE);
         _checkInfo(additionalInfo);
+        if ($.ledgers[msg.sender].exists) revert LedgerExists(msg.sender);
         _credit(msg.sender, msg.value);
         LedgerData storage led = $.ledgers[msg.sender];
         led.additionalInfo = additionalInfo;
@@ -137,13 +145,15 @@ contract LedgerManager is ILedgerManager, AccessControlUpgradeable, UUPSUpgradea
     function refund(uint256 amount) external nonReentrant {
         LedgerData storage led = _ledger(msg.sender);
         if (amount == 0) revert ZeroAmountNotAllowed();
-        if (led.available < amount) revert InsufficientAvailableBalance(led.available, amount);
+        // 0G's error (the official SDK's error handler words it for the user); transfers report the amounts.
+        if (led.available < amount) revert InsufficientBalance(msg.sender);
         uint256 remaining = led.total - amount;
         if (remaining != 0 && remaining < MIN_ACCOUNT_BALANCE) {
             revert MinimumDepositRequired(remaining, MIN_ACCOUNT_BALANCE);
         }
-        led.available -= amount;
-        led.total = remaining;
+        // amount <= available <= total, so both fit
+        led.available -= uint120(amount);
+        led.total = uint120(remaining);
         emit LedgerRefunded(msg.sender, amount);
         if (remaining == 0) _deleteLedger(msg.sender);
         _send(msg.sender, amount);
@@ -162,7 +172,7 @@ contract LedgerManager is ILedgerManager, AccessControlUpgradeable, UUPSUpgradea
             uint256 cancelled = amount < pending ? amount : pending;
             uint256 sent = amount - cancelled;
             if (led.available < sent) revert InsufficientAvailableBalance(led.available, sent);
-            led.available -= sent;
+            led.available -= uint120(sent);
             $.lockedIn[msg.sender][service] += sent;
             emit FundTransferred(msg.sender, provider, service, sent, cancelled);
             serving.depositFund{value: sent}(msg.sender, provider, cancelled);
@@ -173,7 +183,7 @@ contract LedgerManager is ILedgerManager, AccessControlUpgradeable, UUPSUpgradea
             if (set.length() >= MAX_PROVIDERS_PER_USER_PER_SERVICE) {
                 revert TooManyProvidersForService(set.length(), MAX_PROVIDERS_PER_USER_PER_SERVICE);
             }
-            led.available -= amount;
+            led.available -= uint120(amount);
             $.lockedIn[msg.sender][service] += amount;
             set.add(provider);
             emit FundTransferred(msg.sender, provider, service, amount, 0);
@@ -200,7 +210,8 @@ contract LedgerManager is ILedgerManager, AccessControlUpgradeable, UUPSUpgradea
             serving.requestRefundAll(msg.sender, providers[i]);
         }
         if (retrieved != 0) {
-            led.available += retrieved;
+            // coin that was locked in the service comes back: available stays <= total
+            led.available += uint120(retrieved);
             _getStorage().lockedIn[msg.sender][service] -= retrieved;
             emit FundRetrieved(msg.sender, service, retrieved);
         }
@@ -222,8 +233,11 @@ contract LedgerManager is ILedgerManager, AccessControlUpgradeable, UUPSUpgradea
         LedgerData storage led = _ledger(user);
         uint256 locked = $.lockedIn[user][msg.sender];
         if (locked < amount) revert InsufficientBalance(user);
-        $.lockedIn[user][msg.sender] = locked - amount;
-        led.total -= amount;
+        // amount <= locked <= total - available
+        unchecked {
+            $.lockedIn[user][msg.sender] = locked - amount;
+        }
+        led.total -= uint120(amount);
         emit FundSpent(user, msg.sender, amount);
     }
 
@@ -394,8 +408,9 @@ contract LedgerManager is ILedgerManager, AccessControlUpgradeable, UUPSUpgradea
             led.exists = true;
             $.users.add(user);
         }
-        led.available += amount;
-        led.total += amount;
+        led.total = SafeCast.toUint120(uint256(led.total) + amount);
+        // available <= total, so this fits once the total did
+        led.available += uint120(amount);
         emit LedgerDeposited(user, msg.sender, amount, created);
     }
 

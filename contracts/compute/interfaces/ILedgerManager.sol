@@ -68,7 +68,8 @@ interface ILedgerManager {
     error LedgerNotExists(address user);
     /// @notice `user` already has a ledger.
     error LedgerExists(address user);
-    /// @notice The locked part of `user`'s ledger is smaller than a service tried to spend.
+    /// @notice `user`'s ledger cannot cover the amount: a refund above the available balance, or a service spending
+    /// more than the user locked in it.
     error InsufficientBalance(address user);
     /// @notice More providers than `maximum` in one `retrieveFund`.
     error TooManyProviders(uint256 requested, uint256 maximum);

@@ -421,14 +421,26 @@ describe("InferenceServing", function () {
       expect(a.refunds[0].index).to.equal(1n);
     });
 
-    it("requestRefundAll reverts RefundQueueAmountTooLarge above 2^128 - 1 wei", async function () {
+    it("addAccount and depositFund revert SafeCastOverflowedUintDowncast above 2^120 - 1 wei", async function () {
       const { inference, hooks, ledgerEoa, provider, user } = await loadFixture(standaloneFixture);
+      const max = (1n << 120n) - 1n;
+      await ethers.provider.send("hardhat_setBalance", [ledgerEoa.address, ethers.toQuantity(max * 4n)]);
+      await expect(hooks.addAccount(user.address, provider.address, "", { value: max + 1n }))
+        .to.be.revertedWithCustomError(inference, "SafeCastOverflowedUintDowncast")
+        .withArgs(120, max + 1n);
+      await hooks.addAccount(user.address, provider.address, "", { value: max });
+      await expect(hooks.depositFund(user.address, provider.address, 0n, { value: 1n }))
+        .to.be.revertedWithCustomError(inference, "SafeCastOverflowedUintDowncast")
+        .withArgs(120, max + 1n);
+      expect((await inference.getAccount(user.address, provider.address)).balance).to.equal(max);
+    });
+
+    it("RefundQueue.push reverts RefundQueueAmountTooLarge above 2^128 - 1 wei", async function () {
+      const q = await ethers.deployContract("RefundQueueHarness");
       const huge = 1n << 128n;
-      await ethers.provider.send("hardhat_setBalance", [ledgerEoa.address, ethers.toQuantity(huge * 2n)]);
-      await hooks.addAccount(user.address, provider.address, "", { value: huge });
-      await expect(hooks.requestRefundAll(user.address, provider.address))
-        .to.be.revertedWithCustomError(inference, "RefundQueueAmountTooLarge")
-        .withArgs(huge);
+      await expect(q.push(huge, 60n)).to.be.revertedWithCustomError(q, "RefundQueueAmountTooLarge").withArgs(huge);
+      await q.push(huge - 1n, 60n);
+      expect(await q.length()).to.equal(1n);
     });
 
     it("processRefund reverts TransferFailed when the ledger rejects the coin", async function () {

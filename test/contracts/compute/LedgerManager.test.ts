@@ -125,6 +125,23 @@ describe("LedgerManager", function () {
         .withArgs(MIN_ACCOUNT_BALANCE - 1n, MIN_ACCOUNT_BALANCE);
     });
 
+    it("checks in 0G's order: the amount, then the info, then an existing ledger", async function () {
+      const { ledger, user } = await loadFixture(deployCompute);
+      await expect(ledger.connect(user).addLedger(LONG_INFO, { value: 0n }))
+        .to.be.revertedWithCustomError(ledger, "MinimumDepositRequired")
+        .withArgs(0n, MIN_ACCOUNT_BALANCE);
+      await ledger.connect(user).addLedger("", { value: MIN_ACCOUNT_BALANCE });
+      await expect(ledger.connect(user).addLedger(LONG_INFO, { value: 1n }))
+        .to.be.revertedWithCustomError(ledger, "MinimumDepositRequired")
+        .withArgs(1n, MIN_ACCOUNT_BALANCE);
+      await expect(ledger.connect(user).addLedger(LONG_INFO, { value: MIN_ACCOUNT_BALANCE }))
+        .to.be.revertedWithCustomError(ledger, "AdditionalInfoTooLong")
+        .withArgs(4097, 4096);
+      await expect(ledger.connect(user).addLedger("", { value: MIN_ACCOUNT_BALANCE }))
+        .to.be.revertedWithCustomError(ledger, "LedgerExists")
+        .withArgs(user.address);
+    });
+
     it("reverts AdditionalInfoTooLong above 4096 bytes", async function () {
       const { ledger, user } = await loadFixture(deployCompute);
       await expect(ledger.connect(user).addLedger(LONG_INFO, { value: MIN_ACCOUNT_BALANCE }))
@@ -187,6 +204,21 @@ describe("LedgerManager", function () {
         .to.be.revertedWithCustomError(ledger, "MinimumDepositRequired")
         .withArgs(ONE, MIN_ACCOUNT_BALANCE);
     });
+
+    it("reverts SafeCastOverflowedUintDowncast when the total would pass 2^120 - 1 wei", async function () {
+      const { ledger, user } = await loadFixture(deployCompute);
+      const max = (1n << 120n) - 1n;
+      await ethers.provider.send("hardhat_setBalance", [user.address, ethers.toQuantity(max * 4n)]);
+      await expect(ledger.connect(user).depositFund({ value: max + 1n }))
+        .to.be.revertedWithCustomError(ledger, "SafeCastOverflowedUintDowncast")
+        .withArgs(120, max + 1n);
+      await ledger.connect(user).depositFund({ value: max });
+      await expect(ledger.connect(user).depositFund({ value: 1n }))
+        .to.be.revertedWithCustomError(ledger, "SafeCastOverflowedUintDowncast")
+        .withArgs(120, max + 1n);
+      const l = await ledger.getLedger(user.address);
+      expect([l.availableBalance, l.totalBalance]).to.deep.equal([max, max]);
+    });
   });
 
   describe("refund", function () {
@@ -208,7 +240,7 @@ describe("LedgerManager", function () {
       expect(total).to.equal(0n);
     });
 
-    it("reverts LedgerNotExists, ZeroAmountNotAllowed, InsufficientAvailableBalance", async function () {
+    it("reverts LedgerNotExists, ZeroAmountNotAllowed, InsufficientBalance (0G's error)", async function () {
       const { ledger, user } = await loadFixture(deployCompute);
       await expect(ledger.connect(user).refund(1n))
         .to.be.revertedWithCustomError(ledger, "LedgerNotExists")
@@ -216,8 +248,8 @@ describe("LedgerManager", function () {
       await ledger.connect(user).addLedger("", { value: 5n * ONE });
       await expect(ledger.connect(user).refund(0)).to.be.revertedWithCustomError(ledger, "ZeroAmountNotAllowed");
       await expect(ledger.connect(user).refund(6n * ONE))
-        .to.be.revertedWithCustomError(ledger, "InsufficientAvailableBalance")
-        .withArgs(5n * ONE, 6n * ONE);
+        .to.be.revertedWithCustomError(ledger, "InsufficientBalance")
+        .withArgs(user.address);
     });
 
     it("reverts MinimumDepositRequired when the total left is below 3 0G but not zero", async function () {
