@@ -14,7 +14,7 @@ import {
   type Hex,
 } from "../../../agents/protocol/storage";
 import { deployStorageCore } from "./helpers/deploy";
-import { FlowDataOracle, fileSizeArb, seededBytes } from "./helpers/propsData";
+import { FlowDataOracle, fileSizeArb, seededBytes, submissionStruct } from "./helpers/propsData";
 
 const PRICE = 7n;
 const SUBMIT_NEW = "submit(((uint256,bytes,(bytes32,uint256)[]),address))";
@@ -46,12 +46,12 @@ describe("Flow accepts submissions built by the protocol library (property)", fu
             expect(computeRootFromNodes(nodes)).to.equal(toHex(merkle.root!));
 
             // One wei short is refused with the amounts the library computed.
-            await expect(flow.connect(user).getFunction(SUBMIT_NEW)(submission, { value: fee - 1n }))
+            await expect(flow.connect(user).getFunction(SUBMIT_NEW)(submissionStruct(submission), { value: fee - 1n }))
               .to.be.revertedWithCustomError(flow, "NotEnoughFee")
               .withArgs(PRICE, sectors, fee - 1n);
 
             const balanceBefore = await ethers.provider.getBalance(user.address);
-            const tx = await flow.connect(user).getFunction(SUBMIT_NEW)(submission, { value: fee });
+            const tx = await flow.connect(user).getFunction(SUBMIT_NEW)(submissionStruct(submission), { value: fee });
             const receipt = (await tx.wait())!;
             expect(await ethers.provider.getBalance(user.address)).to.equal(
               balanceBefore - fee - receipt.gasUsed * receipt.gasPrice,

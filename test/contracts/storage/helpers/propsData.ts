@@ -1,5 +1,8 @@
 import { concat, keccak256, zeroPadValue } from "ethers";
 import fc from "fast-check";
+import type { PoraAnswer, Submission } from "../../../../agents/protocol/storage";
+import type { SubmissionStruct } from "../../../../typechain/contracts/storage/Flow";
+import type { PoraAnswerStruct } from "../../../../typechain/contracts/storage/Mine";
 
 /** Helpers of the property tests (properties-*.test.ts): file sizes, seeded bytes, an independent flow-tree oracle. */
 
@@ -112,4 +115,21 @@ export class FlowDataOracle {
     }
     return keccak256(concat([this.node(height - 1, 2n * index), this.node(height - 1, 2n * index + 1n)]));
   }
+}
+
+/** The library's (readonly) submission as the mutable struct typechain's `Flow.submit` takes. */
+export function submissionStruct(s: Submission): SubmissionStruct {
+  return {
+    data: {
+      length: s.data.length,
+      tags: s.data.tags,
+      nodes: s.data.nodes.map((n) => ({ root: n.root, height: n.height })),
+    },
+    submitter: s.submitter,
+  };
+}
+
+/** The library's (readonly) PoRA answer as the mutable struct typechain's `Mine.submit` takes. */
+export function answerStruct(a: PoraAnswer): PoraAnswerStruct {
+  return { ...a, range: { ...a.range }, sealedData: [...a.sealedData], merkleProof: [...a.merkleProof] };
 }
