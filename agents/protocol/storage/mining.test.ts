@@ -173,7 +173,10 @@ describe("PoRA helpers", () => {
     });
     expect(() => computeRecallLoad({ recallSeed: seed, range: { ...range, mineLength: 1000n } })).toThrow(
       MiningInputError,
-    );
+    ); // Three loads, two shards, shard 1: o = 2 maps to load 3, one past the range (Mine: MineRecallOutOfRange(3, 3)).
+    const threeLoads = { startPosition: 0n, mineLength: 3072n, shardId: 1n, shardMask: U64_MAX ^ 1n };
+    expect(computeRecallLoad({ recallSeed: uint256ToBytes(1n), range: threeLoads }).chunkOffset).toBe(1n);
+    expect(() => computeRecallLoad({ recallSeed: uint256ToBytes(2n), range: threeLoads })).toThrow(/outside the range/);
   });
 
   it("scales the threshold by the shard count and caps at 8 TiB", () => {
