@@ -63,7 +63,7 @@ describe("keccak256 (WebAssembly)", () => {
   it("computes a sector range's SDK root inside the module (odd node promoted, zero-padded, any offset)", () => {
     // Reference: noble leaves, then pairs level by level with the odd last node promoted.
     const refRoot = (data: Uint8Array, offset: number, n: number): Uint8Array => {
-      let level = Array.from({ length: n }, (_, s) => {
+      let level: Uint8Array[] = Array.from({ length: n }, (_, s) => {
         const sector = new Uint8Array(256);
         const from = offset + 256 * s;
         if (from < data.length) sector.set(data.subarray(from, Math.min(data.length, from + 256)));

@@ -167,6 +167,37 @@ export function keccakSealChain(unit: Uint8Array, direction: "seal" | "unseal"):
   unit.set(mem.subarray(IN_PTR, IN_PTR + unit.length));
 }
 
+const SEAL_UNIT = 4096;
+const UNITS_PER_BATCH = Math.floor(IN_SIZE / SEAL_UNIT);
+
+/**
+ * Seals (or unseals) consecutive 4 KiB units in place, a batch of up to 65 units per copy into and out of the module:
+ * sealing XORs unit u's mask into its word 0 and then runs the ascending chain; unsealing runs the descending chain and
+ * then XORs the mask.
+ *
+ * @param buffer - a whole number of 4 KiB units, overwritten
+ * @param masks - 32 bytes per unit (the first mask of each unit's chain)
+ * @param direction - "seal" or "unseal"
+ */
+export function keccakSealUnitsInPlace(buffer: Uint8Array, masks: Uint8Array, direction: "seal" | "unseal"): void {
+  const units = buffer.length / SEAL_UNIT;
+  if (!Number.isInteger(units) || masks.length !== 32 * units)
+    throw new RangeError(`need whole 4 KiB units and 32 mask bytes each (${buffer.length} B, ${masks.length} B)`);
+  const sealing = direction === "seal";
+  for (let first = 0; first < units; first += UNITS_PER_BATCH) {
+    const n = Math.min(UNITS_PER_BATCH, units - first);
+    mem.set(buffer.subarray(first * SEAL_UNIT, (first + n) * SEAL_UNIT), IN_PTR);
+    for (let u = 0; u < n; u++) {
+      const base = IN_PTR + u * SEAL_UNIT;
+      const m = (first + u) * 32;
+      if (!sealing) wasm.unsealChain(base);
+      for (let b = 0; b < 32; b++) mem[base + b] ^= masks[m + b];
+      if (sealing) wasm.sealChain(base);
+    }
+    buffer.set(mem.subarray(IN_PTR, IN_PTR + n * SEAL_UNIT), first * SEAL_UNIT);
+  }
+}
+
 /**
  * The PoRA scratchpad chain: from a 64-byte seed, 256 cells where each cell's first half is keccak256 of the previous
  * state and its second half keccak256 of the state with the new first half.
