@@ -90,7 +90,7 @@ describe("Flow accepts submissions built by the protocol library (property)", fu
           }
         },
       ),
-      { numRuns: 30 },
+      { numRuns: 24 },
     );
   });
 });
