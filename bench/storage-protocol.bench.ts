@@ -2,6 +2,8 @@
  * Storage protocol benchmark: streamed file-root throughput (worker pool on all cores) with peak RSS growth, sealing
  * and unsealing on one thread, and PoRA iterations per second on one core.
  * Run: `npx tsx bench/storage-protocol.bench.ts [--file-mib 256]`; writes bench/results/storage-protocol.json.
+ * Env knobs: STORAGE_BENCH_FILE_MIB (streamed file, default 256), STORAGE_BENCH_MEMORY_MIB (in-memory and calling-thread
+ * file roots, default 64), STORAGE_BENCH_SEAL_MIB (default 16), STORAGE_BENCH_PORA_NONCES (default 400).
  */
 import { randomFillSync } from "node:crypto";
 import { writeFileSync, mkdirSync } from "node:fs";
@@ -10,6 +12,7 @@ import * as path from "node:path";
 import {
   BYTES_PER_SEAL,
   SEALS_PER_LOAD,
+  computeFileMerkle,
   computeFileMerkleStreaming,
   computePadSeed,
   computePoraOutput,
@@ -19,15 +22,18 @@ import {
   createUnshardedRange,
   keccak256,
   sealInPlace,
+  sealLoadInPlace,
   unsealInPlace,
   uint256ToBytes,
 } from "../agents/protocol/storage";
 
 const MiB = 1024 * 1024;
 
-function argNumber(name: string, fallback: number): number {
+function argNumber(name: string, env: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+  if (i >= 0) return Number(process.argv[i + 1]);
+  const e = process.env[env];
+  return e !== undefined && e !== "" ? Number(e) : fallback;
 }
 
 /** Streams `totalBytes` of random-looking data cheaply: windows into one 8 MiB random block, shifted per chunk. */
@@ -80,6 +86,31 @@ async function fileRoot(fileMiB: number, threads: number | undefined) {
   };
 }
 
+/** computeFileMerkle over an in-memory buffer on the calling thread (the buffer is allocated before measuring). */
+function fileRootInMemory(fileMiB: number) {
+  const data = new Uint8Array(fileMiB * MiB);
+  const block = randomFillSync(new Uint8Array(8 * MiB));
+  for (let o = 0; o < data.length; o += block.length)
+    data.set(block.subarray(0, Math.min(block.length, data.length - o)), o);
+  computeFileMerkle(data.subarray(0, MiB)); // warm-up
+  const rss = watchRss();
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  const merkle = computeFileMerkle(data);
+  const seconds = (performance.now() - t0) / 1000;
+  const cpu = cpuSeconds(c0);
+  const rssGrowthMiB = rss.stop() / MiB;
+  if (merkle.root === null) throw new Error("no root");
+  return {
+    fileMiB,
+    seconds,
+    mibPerSecond: fileMiB / seconds,
+    cpuSeconds: cpu,
+    mibPerCpuSecond: fileMiB / cpu,
+    peakRssGrowthMiB: rssGrowthMiB,
+  };
+}
+
 /** CPU seconds (user + system) this process used since `start`: a load-independent rate for one-thread work. */
 function cpuSeconds(start: NodeJS.CpuUsage): number {
   const d = process.cpuUsage(start);
@@ -114,6 +145,20 @@ function sealBench(totalMiB: number) {
   }
   const unsealSeconds = (performance.now() - t1) / 1000;
   const unsealCpuSeconds = cpuSeconds(c1);
+  // The miner's path: whole 256 KiB loads, each seal with its own context (looked up per seal).
+  const contexts = [sealContextDigest, keccak256(new TextEncoder().encode("bench-ctx-2"))];
+  const loadBytes = BYTES_PER_SEAL * SEALS_PER_LOAD;
+  const c2 = process.cpuUsage();
+  const t2 = performance.now();
+  for (let o = 0; o < buf.length; o += loadBytes) {
+    sealLoadInPlace(buf.subarray(o, o + loadBytes), {
+      minerId,
+      startSector: BigInt(o / 256),
+      sealContextDigestOf: (i) => contexts[Number(i & 1n)],
+    });
+  }
+  const loadSeconds = (performance.now() - t2) / 1000;
+  const loadCpuSeconds = cpuSeconds(c2);
   const bytes = totalMiB * MiB;
   return {
     totalMiB,
@@ -122,6 +167,8 @@ function sealBench(totalMiB: number) {
     sealMBpsPerCpuSecond: bytes / 1e6 / sealCpuSeconds,
     unsealMBps: bytes / 1e6 / unsealSeconds,
     unsealMBpsPerCpuSecond: bytes / 1e6 / unsealCpuSeconds,
+    sealLoadMBps: bytes / 1e6 / loadSeconds,
+    sealLoadMBpsPerCpuSecond: bytes / 1e6 / loadCpuSeconds,
   };
 }
 
@@ -164,27 +211,34 @@ function poraBench(nonces: number) {
 }
 
 async function main(): Promise<void> {
-  const fileMiB = argNumber("file-mib", 256);
-  const loadBefore = loadavg()[0];
+  const fileMiB = argNumber("file-mib", "STORAGE_BENCH_FILE_MIB", 256);
+  const memoryMiB = argNumber("memory-mib", "STORAGE_BENCH_MEMORY_MIB", 64);
+  const sealMiB = argNumber("seal-mib", "STORAGE_BENCH_SEAL_MIB", 16);
+  const nonces = argNumber("pora-nonces", "STORAGE_BENCH_PORA_NONCES", 400);
+  const loadBefore = loadavg();
   const cores = availableParallelism();
   const streamedPool = await fileRoot(fileMiB, cores);
-  const streamedOneThread = await fileRoot(Math.min(fileMiB, 64), undefined);
-  const seal = sealBench(16);
-  const pora = poraBench(400);
+  const streamedOneThread = await fileRoot(Math.min(fileMiB, memoryMiB), undefined);
+  const inMemory = fileRootInMemory(memoryMiB);
+  const seal = sealBench(sealMiB);
+  const pora = poraBench(nonces);
+  const loadAfter = loadavg();
   const results = {
     date: new Date().toISOString(),
     node: process.version,
     cpu: cpus()[0]?.model ?? "unknown",
     cores,
-    loadAverage1mBefore: loadBefore,
-    loadAverage1mAfter: loadavg()[0],
+    loadAverage1mBefore: loadBefore[0],
+    loadAverage1mAfter: loadAfter[0],
+    loadAverage1m5m15mBefore: loadBefore,
+    loadAverage1m5m15mAfter: loadAfter,
     note: "wall-clock rates on a machine shared with other jobs; *PerCpuSecond rates divide by this process's CPU time",
-    fileRoot: { streamedWorkerPool: streamedPool, streamedCallingThreadOnly: streamedOneThread },
+    fileRoot: { streamedWorkerPool: streamedPool, streamedCallingThreadOnly: streamedOneThread, inMemory },
     seal,
     pora,
   };
   console.log(
-    `load average (1 min): ${loadBefore.toFixed(2)} before, ${loadavg()[0].toFixed(2)} after, ${cores} cores`,
+    `load average (1/5/15 min): ${loadBefore.map((x) => x.toFixed(2)).join("/")} before, ${loadAfter.map((x) => x.toFixed(2)).join("/")} after, ${cores} cores`,
   );
   console.table({
     [`file root, ${streamedPool.threads} workers`]: {
@@ -197,6 +251,11 @@ async function main(): Promise<void> {
       unit: "MiB/s",
       extra: `peak RSS +${streamedOneThread.peakRssGrowthMiB.toFixed(1)} MiB over ${streamedOneThread.fileMiB} MiB; ${streamedOneThread.mibPerCpuSecond.toFixed(1)} MiB per CPU-second`,
     },
+    "file root, in memory": {
+      value: inMemory.mibPerSecond.toFixed(1),
+      unit: "MiB/s",
+      extra: `computeFileMerkle over ${inMemory.fileMiB} MiB; ${inMemory.mibPerCpuSecond.toFixed(1)} MiB per CPU-second`,
+    },
     "seal, 1 thread": {
       value: seal.sealMBps.toFixed(1),
       unit: "MB/s",
@@ -206,6 +265,11 @@ async function main(): Promise<void> {
       value: seal.unsealMBps.toFixed(1),
       unit: "MB/s",
       extra: `${seal.unsealMBpsPerCpuSecond.toFixed(1)} MB per CPU-second`,
+    },
+    "seal loads (sealLoadInPlace)": {
+      value: seal.sealLoadMBps.toFixed(1),
+      unit: "MB/s",
+      extra: `256 KiB loads, per-seal context; ${seal.sealLoadMBpsPerCpuSecond.toFixed(1)} MB per CPU-second`,
     },
     "PoRA nonces, 1 core": {
       value: pora.noncesPerSecond.toFixed(0),

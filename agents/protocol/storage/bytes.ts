@@ -45,6 +45,9 @@ export function toBytes32(value: Uint8Array | Hex, what: string): Uint8Array {
   return b;
 }
 
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+const TWO_256 = 1n << 256n;
+
 /**
  * Big-endian 32-byte encoding of an unsigned integer (Solidity `uint256` in `abi.encode`).
  *
@@ -52,8 +55,17 @@ export function toBytes32(value: Uint8Array | Hex, what: string): Uint8Array {
  * @returns 32 bytes
  */
 export function uint256ToBytes(value: bigint): Uint8Array {
-  if (value < 0n || value >= 1n << 256n) throw new StorageProtocolError("Value does not fit in uint256.", { value });
+  if (value < 0n || value >= TWO_256) throw new StorageProtocolError("Value does not fit in uint256.", { value });
   const out = new Uint8Array(32);
+  if (value <= MAX_SAFE) {
+    // Positions and sizes: plain number arithmetic, ~20× cheaper than bigint shifts.
+    let n = Number(value);
+    for (let i = 31; n > 0; i--) {
+      out[i] = n % 256;
+      n = Math.floor(n / 256);
+    }
+    return out;
+  }
   let v = value;
   for (let i = 31; i >= 0 && v > 0n; i--) {
     out[i] = Number(v & 0xffn);

@@ -11,6 +11,8 @@ import {
   keccakScratchpad,
   keccakSealChain,
   keccakSectorsInto,
+  keccakSectorsRootInto,
+  MAX_SECTORS_PER_ROOT_CALL,
 } from "./keccak";
 
 // @noble/hashes is the independent reference for every fast path of the WebAssembly keccak.
@@ -56,6 +58,46 @@ describe("keccak256 (WebAssembly)", () => {
       sector.set(data.subarray(256 * s, Math.min(data.length, 256 * s + 256)));
       expect(out.subarray(32 * s, 32 * s + 32), `sector ${s}`).toEqual(ref(sector));
     }
+  });
+
+  it("computes a sector range's SDK root inside the module (odd node promoted, zero-padded, any offset)", () => {
+    // Reference: noble leaves, then pairs level by level with the odd last node promoted.
+    const refRoot = (data: Uint8Array, offset: number, n: number): Uint8Array => {
+      let level: Uint8Array[] = Array.from({ length: n }, (_, s) => {
+        const sector = new Uint8Array(256);
+        const from = offset + 256 * s;
+        if (from < data.length) sector.set(data.subarray(from, Math.min(data.length, from + 256)));
+        return ref(sector);
+      });
+      while (level.length > 1) {
+        const next: Uint8Array[] = [];
+        for (let i = 0; i + 1 < level.length; i += 2) next.push(ref(new Uint8Array([...level[i], ...level[i + 1]])));
+        if (level.length & 1) next.push(level[level.length - 1]);
+        level = next;
+      }
+      return level[0];
+    };
+    expect(MAX_SECTORS_PER_ROOT_CALL).toBeGreaterThanOrEqual(1024);
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: MAX_SECTORS_PER_ROOT_CALL }),
+        fc.integer({ min: 0, max: 300_000 }),
+        fc.nat(1000),
+        fc.nat(64),
+        (n, size, sectorOffset, outOffset) => {
+          const data = new Uint8Array(size).map((_, i) => (i * 31 + size) & 0xff);
+          const offset = sectorOffset * 256;
+          const out = new Uint8Array(outOffset + 32);
+          keccakSectorsRootInto(data, offset, n, out, outOffset);
+          expect(out.subarray(outOffset)).toEqual(refRoot(data, offset, n));
+        },
+      ),
+      { numRuns: 40 },
+    );
+    expect(() => keccakSectorsRootInto(new Uint8Array(0), 0, 0, new Uint8Array(32), 0)).toThrow(RangeError);
+    expect(() =>
+      keccakSectorsRootInto(new Uint8Array(0), 0, MAX_SECTORS_PER_ROOT_CALL + 1, new Uint8Array(32), 0),
+    ).toThrow(RangeError);
   });
 
   it("reduces merkle pairs in place across batches", () => {

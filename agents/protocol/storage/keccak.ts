@@ -96,6 +96,45 @@ export function keccakSectorsInto(data: Uint8Array, offset: number, numSectors: 
   }
 }
 
+/** Most sectors {@link keccakSectorsRootInto} takes in one call (at least a whole 1024-sector segment). */
+export const MAX_SECTORS_PER_ROOT_CALL = SECTORS_PER_BATCH;
+
+/**
+ * SDK merkle root (odd node promoted) of `numSectors` 256-byte sectors of `data` from byte `offset`, computed without
+ * leaving the module's memory: the data is copied in once, the leaves and every level are hashed in place there, and
+ * only the 32-byte root is copied out. Bytes past the end of `data` count as zeros.
+ *
+ * @param data - source
+ * @param offset - first byte
+ * @param numSectors - 1 .. {@link MAX_SECTORS_PER_ROOT_CALL}
+ * @param out - receives the root
+ * @param outOffset - where the root starts in `out`
+ */
+export function keccakSectorsRootInto(
+  data: Uint8Array,
+  offset: number,
+  numSectors: number,
+  out: Uint8Array,
+  outOffset: number,
+): void {
+  if (!(numSectors >= 1 && numSectors <= SECTORS_PER_BATCH))
+    throw new RangeError(`numSectors must be in [1, ${SECTORS_PER_BATCH}], got ${numSectors}`);
+  const bytes = numSectors * SECTOR;
+  const avail = Math.max(0, Math.min(bytes, data.length - offset));
+  if (avail > 0) mem.set(data.subarray(offset, offset + avail), IN_PTR);
+  if (avail < bytes) mem.fill(0, IN_PTR + avail, IN_PTR + bytes);
+  wasm.hashSectors(IN_PTR, numSectors, OUT_PTR);
+  let count = numSectors;
+  while (count > 1) {
+    const pairs = count >>> 1;
+    // Parent i reads children 2i and 2i+1 before writing slot i ≤ 2i, so each level is rewritten in place.
+    wasm.reducePairs(OUT_PTR, pairs);
+    if (count & 1) mem.copyWithin(OUT_PTR + 32 * pairs, OUT_PTR + 32 * (count - 1), OUT_PTR + 32 * count);
+    count = pairs + (count & 1);
+  }
+  out.set(mem.subarray(OUT_PTR, OUT_PTR + 32), outOffset);
+}
+
 const PAIRS_PER_BATCH = Math.floor(OUT_SIZE / 64);
 
 /**
@@ -126,6 +165,37 @@ export function keccakSealChain(unit: Uint8Array, direction: "seal" | "unseal"):
   if (direction === "seal") wasm.sealChain(IN_PTR);
   else wasm.unsealChain(IN_PTR);
   unit.set(mem.subarray(IN_PTR, IN_PTR + unit.length));
+}
+
+const SEAL_UNIT = 4096;
+const UNITS_PER_BATCH = Math.floor(IN_SIZE / SEAL_UNIT);
+
+/**
+ * Seals (or unseals) consecutive 4 KiB units in place, a batch of up to 65 units per copy into and out of the module:
+ * sealing XORs unit u's mask into its word 0 and then runs the ascending chain; unsealing runs the descending chain and
+ * then XORs the mask.
+ *
+ * @param buffer - a whole number of 4 KiB units, overwritten
+ * @param masks - 32 bytes per unit (the first mask of each unit's chain)
+ * @param direction - "seal" or "unseal"
+ */
+export function keccakSealUnitsInPlace(buffer: Uint8Array, masks: Uint8Array, direction: "seal" | "unseal"): void {
+  const units = buffer.length / SEAL_UNIT;
+  if (!Number.isInteger(units) || masks.length !== 32 * units)
+    throw new RangeError(`need whole 4 KiB units and 32 mask bytes each (${buffer.length} B, ${masks.length} B)`);
+  const sealing = direction === "seal";
+  for (let first = 0; first < units; first += UNITS_PER_BATCH) {
+    const n = Math.min(UNITS_PER_BATCH, units - first);
+    mem.set(buffer.subarray(first * SEAL_UNIT, (first + n) * SEAL_UNIT), IN_PTR);
+    for (let u = 0; u < n; u++) {
+      const base = IN_PTR + u * SEAL_UNIT;
+      const m = (first + u) * 32;
+      if (!sealing) wasm.unsealChain(base);
+      for (let b = 0; b < 32; b++) mem[base + b] ^= masks[m + b];
+      if (sealing) wasm.sealChain(base);
+    }
+    buffer.set(mem.subarray(IN_PTR, IN_PTR + n * SEAL_UNIT), first * SEAL_UNIT);
+  }
 }
 
 /**

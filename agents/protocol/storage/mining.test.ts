@@ -151,6 +151,33 @@ describe("seal", () => {
     ).toThrow(InvalidSizeError);
   });
 
+  it("seals ranges longer than one batch of the keccak module (every unit equals its single seal), hex ids alike", () => {
+    const units = 131; // two full batches of 65 units and one more
+    const data = kpattern(units * 4096);
+    const ctxOf = (i: bigint) => toHex(keccak256(uint256ToBytes(i ^ 5n)));
+    const sealed = data.slice();
+    const params = { minerId: toHex(v.minerId), startSector: 4096n, sealContextDigestOf: ctxOf };
+    sealLoadInPlace(sealed, params);
+    for (let u = 0; u < units; u++) {
+      const startSector = 4096n + BigInt(16 * u);
+      const one = seal(data.subarray(4096 * u, 4096 * u + 4096), {
+        minerId: v.minerId,
+        sealContextDigest: ctxOf(startSector / 16n),
+        startSector,
+      });
+      expect(sealed.subarray(4096 * u, 4096 * u + 4096), `unit ${u}`).toEqual(one);
+    }
+    sealLoadInPlace(sealed, params, "unseal");
+    expect(sealed).toEqual(data);
+    // An unaligned start is refused before anything is written; so is a malformed context.
+    const untouched = data.slice(0, 8192);
+    expect(() => sealLoadInPlace(untouched, { ...params, startSector: 4100n })).toThrow(MiningInputError);
+    expect(() => sealLoadInPlace(untouched, { ...params, sealContextDigestOf: () => "0x1234" })).toThrow(
+      InvalidSizeError,
+    );
+    expect(untouched).toEqual(data.subarray(0, 8192));
+  });
+
   it("rejects a unit that is not 4096 bytes and an unaligned position", () => {
     expect(() => sealInPlace(new Uint8Array(4095), params)).toThrow(InvalidSizeError);
     expect(() => seal(new Uint8Array(4096), { ...params, startSector: 17n })).toThrow(MiningInputError);
@@ -173,7 +200,10 @@ describe("PoRA helpers", () => {
     });
     expect(() => computeRecallLoad({ recallSeed: seed, range: { ...range, mineLength: 1000n } })).toThrow(
       MiningInputError,
-    );
+    ); // Three loads, two shards, shard 1: o = 2 maps to load 3, one past the range (Mine: MineRecallOutOfRange(3, 3)).
+    const threeLoads = { startPosition: 0n, mineLength: 3072n, shardId: 1n, shardMask: U64_MAX ^ 1n };
+    expect(computeRecallLoad({ recallSeed: uint256ToBytes(1n), range: threeLoads }).chunkOffset).toBe(1n);
+    expect(() => computeRecallLoad({ recallSeed: uint256ToBytes(2n), range: threeLoads })).toThrow(/outside the range/);
   });
 
   it("scales the threshold by the shard count and caps at 8 TiB", () => {

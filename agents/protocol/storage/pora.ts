@@ -115,7 +115,8 @@ export interface RecallLoad {
  * Picks the recall load: `o = recallSeed mod (mineLength / 1024)`, `chunkOffset = (uint64(o) & shardMask) | shardId`,
  * `loadStart = startPosition + chunkOffset × 1024`.
  *
- * @throws MiningInputError if the range has no whole load or the shard maps outside it (the contract would revert)
+ * @throws MiningInputError if the range has no whole load or the shard maps the load at or past its end (Mine reverts
+ *   `MineRecallOutOfRange`)
  */
 export function computeRecallLoad({
   recallSeed,
@@ -128,9 +129,12 @@ export function computeRecallLoad({
   if (loads === 0n) throw new MiningInputError("recall range holds no whole load", { mineLength: range.mineLength });
   const o = bytesToUint256(toBytes32(recallSeed, "recallSeed")) % loads;
   const chunkOffset = (o & UINT64_MASK & range.shardMask) | range.shardId;
-  if (chunkOffset * BigInt(SECTORS_PER_LOAD) > range.mineLength) {
+  // Our Mine requires chunkOffset < loads (`MineRecallOutOfRange`); 0G's reference allowed chunkOffset·1024 ≤ mineLength,
+  // i.e. one load past the range (weakness 4 in docs/storage-contracts.md).
+  if (chunkOffset >= loads) {
     throw new MiningInputError("shard maps the recall load outside the range", {
       chunkOffset,
+      loads,
       mineLength: range.mineLength,
     });
   }

@@ -1,7 +1,7 @@
 import { toBytes32, uint256ToBytes, type Hex } from "./bytes";
 import { BYTES_PER_SEAL } from "./constants";
 import { InvalidSizeError, MiningInputError } from "./errors";
-import { keccak256Into, keccakSealChain } from "./keccak";
+import { keccak256Into, keccakSealUnitsInPlace } from "./keccak";
 
 /** Who seals which unit: the inputs of the first mask. */
 export interface SealParameters {
@@ -15,19 +15,30 @@ export interface SealParameters {
 
 const maskInput = new Uint8Array(96);
 
+/** Writes the first mask of the seal chain starting at `startSector` to `out[offset, +32)`. */
+function sealMaskInto(
+  minerId: Uint8Array,
+  sealContextDigest: Uint8Array,
+  startSector: bigint,
+  out: Uint8Array,
+  offset: number,
+): void {
+  if (startSector < 0n || startSector % 16n !== 0n)
+    throw new MiningInputError("seal start sector must be a non-negative multiple of 16", { startSector });
+  maskInput.set(minerId, 0);
+  maskInput.set(sealContextDigest, 32);
+  maskInput.set(uint256ToBytes(startSector), 64);
+  keccak256Into(maskInput, 0, 96, out, offset);
+}
+
 /**
  * The first mask of a seal chain: `keccak256(abi.encode(bytes32 minerId, bytes32 sealContextDigest, uint256 startSector))`.
  *
  * @returns 32 bytes
  */
 export function computeSealMask({ minerId, sealContextDigest, startSector }: SealParameters): Uint8Array {
-  if (startSector < 0n || startSector % 16n !== 0n)
-    throw new MiningInputError("seal start sector must be a non-negative multiple of 16", { startSector });
-  maskInput.set(toBytes32(minerId, "minerId"), 0);
-  maskInput.set(toBytes32(sealContextDigest, "sealContextDigest"), 32);
-  maskInput.set(uint256ToBytes(startSector), 64);
   const out = new Uint8Array(32);
-  keccak256Into(maskInput, 0, 96, out, 0);
+  sealMaskInto(toBytes32(minerId, "minerId"), toBytes32(sealContextDigest, "sealContextDigest"), startSector, out, 0);
   return out;
 }
 
@@ -45,9 +56,7 @@ function checkUnit(unit: Uint8Array, what: string): void {
  */
 export function sealInPlace(unit: Uint8Array, params: SealParameters): void {
   checkUnit(unit, "Seal unit");
-  const mask = computeSealMask(params);
-  for (let b = 0; b < 32; b++) unit[b] ^= mask[b];
-  keccakSealChain(unit, "seal");
+  keccakSealUnitsInPlace(unit, computeSealMask(params), "seal");
 }
 
 /**
@@ -59,9 +68,7 @@ export function sealInPlace(unit: Uint8Array, params: SealParameters): void {
  */
 export function unsealInPlace(unit: Uint8Array, params: SealParameters): void {
   checkUnit(unit, "Sealed unit");
-  const mask = computeSealMask(params);
-  keccakSealChain(unit, "unseal");
-  for (let b = 0; b < 32; b++) unit[b] ^= mask[b];
+  keccakSealUnitsInPlace(unit, computeSealMask(params), "unseal");
 }
 
 /**
@@ -116,16 +123,19 @@ export function sealLoadInPlace(
   if (buffer.length % BYTES_PER_SEAL !== 0) {
     throw new InvalidSizeError({ what: "Sealed range", expected: "a multiple of 4096", received: buffer.length });
   }
+  if (params.startSector < 0n || params.startSector % 16n !== 0n)
+    throw new MiningInputError("seal start sector must be a non-negative multiple of 16", {
+      startSector: params.startSector,
+    });
+  // All masks first (they use the keccak module's work area), then every unit in batches inside the module.
+  const units = buffer.length / BYTES_PER_SEAL;
+  const minerId = toBytes32(params.minerId, "minerId");
+  const masks = new Uint8Array(32 * units);
   const firstSeal = params.startSector / 16n;
-  for (let u = 0; u < buffer.length / BYTES_PER_SEAL; u++) {
+  for (let u = 0; u < units; u++) {
     const sealIndex = firstSeal + BigInt(u);
-    const unit = buffer.subarray(u * BYTES_PER_SEAL, (u + 1) * BYTES_PER_SEAL);
-    const p = {
-      minerId: params.minerId,
-      sealContextDigest: params.sealContextDigestOf(sealIndex),
-      startSector: sealIndex * 16n,
-    };
-    if (direction === "seal") sealInPlace(unit, p);
-    else unsealInPlace(unit, p);
+    const context = toBytes32(params.sealContextDigestOf(sealIndex), "sealContextDigest");
+    sealMaskInto(minerId, context, sealIndex * 16n, masks, 32 * u);
   }
+  keccakSealUnitsInPlace(buffer, masks, direction);
 }

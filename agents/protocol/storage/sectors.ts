@@ -1,4 +1,4 @@
-import { keccakSectorsInto } from "./keccak";
+import { MAX_SECTORS_PER_ROOT_CALL, keccakSectorsInto, keccakSectorsRootInto } from "./keccak";
 import { reduceFlatInPlace } from "./merkle";
 
 /**
@@ -34,6 +34,12 @@ export function hashSectors(data: Uint8Array, offset: number, numSectors: number
  * @returns the 32-byte root
  */
 export function computeSectorsRoot(data: Uint8Array, offset: number, numSectors: number): Uint8Array {
+  if (numSectors >= 1 && numSectors <= MAX_SECTORS_PER_ROOT_CALL) {
+    // Segments and small nodes: leaves and levels stay in the keccak module's memory.
+    const root = new Uint8Array(32);
+    keccakSectorsRootInto(data, offset, numSectors, root, 0);
+    return root;
+  }
   const flat = new Uint8Array(32 * numSectors);
   hashSectorsInto(data, offset, numSectors, flat);
   return reduceFlatInPlace(flat, numSectors).slice(0, 32);

@@ -67,6 +67,23 @@ describe("computeFileMerkleStreaming", () => {
     );
   });
 
+  it("is correct when the source refills one buffer after every yield (whole segments are hashed from the chunk)", async () => {
+    const data = kpattern(5 * 262_144 + 1000);
+    const chunkBytes = 2 * 262_144 + 256;
+    async function* reused(): AsyncGenerator<Uint8Array> {
+      const buf = new Uint8Array(chunkBytes);
+      for (let o = 0; o < data.length; o += chunkBytes) {
+        const n = Math.min(chunkBytes, data.length - o);
+        buf.set(data.subarray(o, o + n));
+        yield buf.subarray(0, n);
+        buf.fill(0xee); // the consumer must not read the previous chunk any more
+      }
+    }
+    const expected = summary(computeFileMerkle(data));
+    expect(summary(await computeFileMerkleStreaming(reused(), { pool }))).toEqual(expected);
+    expect(summary(await computeFileMerkleStreaming(reused()))).toEqual(expected);
+  });
+
   it("handles an empty stream like the SDK (no root, no nodes)", async () => {
     const m = await computeFileMerkleStreaming(chunked(new Uint8Array(0), []), { pool });
     expect(m.root).toBeNull();

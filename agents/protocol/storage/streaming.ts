@@ -40,15 +40,16 @@ export async function computeFileMerkleStreaming(
 
   let failure: { readonly error: unknown } | undefined;
 
-  async function flushFull(): Promise<void> {
+  /** Hashes one full segment: `bytes` is `segment` or a whole segment inside a source chunk (hashed without a copy). */
+  async function flushFull(bytes: Uint8Array): Promise<void> {
     const index = fullSegments++;
     if (pool === undefined) {
-      roots[index] = computeSectorsRoot(segment, 0, SECTORS_PER_SEGMENT);
+      roots[index] = computeSectorsRoot(bytes, 0, SECTORS_PER_SEGMENT);
       return;
     }
-    // hashSegment copies the bytes before its first await, so `segment` can be refilled right away. Failures are
+    // hashSegment copies the bytes before its first await, so `bytes` can be refilled right away. Failures are
     // recorded at once (never left as an unhandled rejection while the source is being read) and rethrown below.
-    const task: Promise<void> = pool.hashSegment(segment, SECTORS_PER_SEGMENT).then(
+    const task: Promise<void> = pool.hashSegment(bytes, SECTORS_PER_SEGMENT).then(
       (root) => {
         roots[index] = root;
         inFlight.delete(task);
@@ -71,13 +72,20 @@ export async function computeFileMerkleStreaming(
       let o = 0;
       total += chunk.length;
       while (o < chunk.length) {
+        if (filled === 0 && chunk.length - o >= BYTES_PER_SEGMENT) {
+          // A whole segment inside the chunk: hash it where it is instead of copying it into `segment` first.
+          throwIfFailed();
+          await flushFull(chunk.subarray(o, o + BYTES_PER_SEGMENT));
+          o += BYTES_PER_SEGMENT;
+          continue;
+        }
         const n = Math.min(chunk.length - o, BYTES_PER_SEGMENT - filled);
         segment.set(chunk.subarray(o, o + n), filled);
         filled += n;
         o += n;
         if (filled === BYTES_PER_SEGMENT) {
           throwIfFailed();
-          await flushFull();
+          await flushFull(segment);
           filled = 0;
         }
       }

@@ -132,6 +132,29 @@ describe("bytes helpers", () => {
     expect(fromHex("0xA0ff")).toEqual(new Uint8Array([0xa0, 0xff]));
     expect(bytesToUint256(uint256ToBytes(2n ** 255n + 7n))).toBe(2n ** 255n + 7n);
   });
+  it("encodes uint256 big-endian on both sides of 2^53 (number fast path and bigint path)", () => {
+    const edges = [
+      0n,
+      1n,
+      255n,
+      256n,
+      2n ** 32n,
+      2n ** 53n - 1n,
+      2n ** 53n,
+      2n ** 53n + 1n,
+      2n ** 64n,
+      2n ** 256n - 1n,
+    ];
+    const expected = (x: bigint) => fromHex(`0x${x.toString(16).padStart(64, "0")}`);
+    for (const x of edges) expect(uint256ToBytes(x), `${x}`).toEqual(expected(x));
+    fc.assert(
+      fc.property(fc.bigInt({ min: 0n, max: 2n ** 256n - 1n }), fc.bigInt({ min: 0n, max: 2n ** 60n }), (a, b) => {
+        expect(uint256ToBytes(a)).toEqual(expected(a));
+        expect(uint256ToBytes(b)).toEqual(expected(b));
+      }),
+      { numRuns: 200 },
+    );
+  });
   it("rejects malformed hex, wrong lengths and out-of-range integers", () => {
     expect(() => fromHex("0x123")).toThrow(InvalidHexError);
     expect(() => fromHex("12")).toThrow(InvalidHexError);
