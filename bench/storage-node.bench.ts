@@ -120,13 +120,17 @@ async function main(): Promise<void> {
     await waitFor(async () => (await fetch(`${url}/healthz`)).ok, { timeoutMs: 60_000, what: "node" });
     const pid = child.pid as number;
     const idleRssMiB = procKiB(pid, "VmRSS") / 1024;
+    // The idle node's own CPU (event polling, scheduled jobs), to read the per-phase CPU figures against.
+    const idle0 = procCpuSeconds(pid);
+    await new Promise((r) => setTimeout(r, 5_000));
+    const idleCpuPerSecond = (procCpuSeconds(pid) - idle0) / 5;
     for (const mib of sizes) {
       const transports: SegmentTransport[] = withJson ? ["binary", "json-rpc"] : ["binary"];
       const uploads: Record<string, unknown> = {};
       let binarySeq = -1;
       let original: Uint8Array | undefined;
       for (const [i, transport] of transports.entries()) {
-        const data = testBytes(mib * MiB, mib * 10 + i);
+        const data = testBytes(mib * MiB, mib * 10 + 2 * i + 1);
         const merkle = computeFileMerkle(data);
         const t0 = performance.now();
         const { txSeq } = await submitFile(merkle, stack.uploadChain());
@@ -189,6 +193,7 @@ async function main(): Promise<void> {
       cpus: cpus().length,
       loadAverage1m: { before: r2(loadBefore), after: r2(loadavg()[0]) },
       nodeIdleRssMiB: r1(idleRssMiB),
+      nodeIdleCpuSecondsPerSecond: r2(idleCpuPerSecond),
       notes:
         "loopback, one node process (segment bodies in flat files, fdatasync per store batch; LevelDB index only), client in the benchmark process on the same 2 cores; binary = our frame routes (/v1/files/<id>/segments), json-rpc = the official zgs methods (base64); every uploaded segment verified by the node against the on-chain root, every downloaded segment's proof checked by the client; peak RSS per phase from VmHWM (reset via clear_refs) and 50 ms VmRSS samples; the machine is shared (see load1m), so per-CPU-second figures are the fairer measure",
       rows,
