@@ -17,11 +17,14 @@ import {
   computeMerkleLevels,
   computeMerkleProof,
   computeSubmissionFee,
+  createSegmentHashPool,
   createSubmission,
   getFileLayout,
+  getSegmentSectors,
   toHex,
   type FileMerkle,
   type Hex,
+  type SegmentHashPool,
 } from "../protocol/storage";
 import {
   dataSegmentCount,
@@ -122,7 +125,9 @@ export class ZgsClient {
     id: number | Hex,
     from: number,
     to: number,
-    onFrame: (f: SegmentFrame) => void,
+    onFrame: (f: SegmentFrame) => void | Promise<void>,
+    /** Frames handled at once when `onFrame` is asynchronous (default 8). */
+    window = 8,
   ): Promise<number> {
     const res = await fetch(`${this.segmentsUrl(id)}?from=${from}&to=${to}`, {
       signal: AbortSignal.timeout(this.timeoutMs * 4),
@@ -134,15 +139,36 @@ export class ZgsClient {
     const decoder = new FrameDecoder();
     const reader = res.body.getReader();
     let frames = 0;
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      for (const f of decoder.push(value)) {
-        onFrame(f);
-        frames++;
+    const inFlight = new Set<Promise<void>>();
+    let failure: unknown;
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        for (const f of decoder.push(value)) {
+          frames++;
+          const p = onFrame(f);
+          if (!p) continue;
+          const tracked = p.then(
+            () => void inFlight.delete(tracked),
+            (err: unknown) => {
+              inFlight.delete(tracked);
+              failure ??= err;
+            },
+          );
+          inFlight.add(tracked);
+          if (inFlight.size >= window) await Promise.race(inFlight);
+          if (failure !== undefined) throw failure;
+        }
       }
+      decoder.finish();
+    } catch (err) {
+      await reader.cancel().catch(() => undefined);
+      throw err;
+    } finally {
+      await Promise.all(inFlight);
     }
-    decoder.finish();
+    if (failure !== undefined) throw failure;
     return frames;
   }
 
@@ -541,6 +567,11 @@ export interface DownloadFileOptions {
   binaryRange?: number;
   /** Binary download requests in flight at once (default 2). */
   binaryConcurrency?: number;
+  /**
+   * Worker threads hashing downloaded segments for their proof checks: a pool to use, or false to hash inline. By
+   * default files of 64 segments (16 MiB) or more get a pool of the machine's parallelism for the call.
+   */
+  hashPool?: SegmentHashPool | false;
   onProgress?: (p: TransferProgress) => void;
 }
 
@@ -591,64 +622,74 @@ export async function downloadFile(rootOrTxSeq: Hex | number, opts: DownloadFile
     opts.onProgress?.({ phase: "segments", done: ++done, total: n, txSeq });
   };
   const transport = opts.transport ?? "auto";
-  if (transport !== "json-rpc") {
-    for (const [i, node] of opts.nodes.entries()) {
-      if (missing.size === 0) break;
-      if (!(await node.supportsBinary())) {
-        reasons.push(`${node.url}: no binary transfer`);
-        continue;
-      }
-      const range = opts.binaryRange ?? 64;
-      const windows: [number, number][] = [];
-      for (let from = 0; from < n; from += range) {
-        const to = Math.min(n, from + range);
-        for (let k = from; k < to; k++)
-          if (missing.has(k) && holdsFlowSegment(shards[i], flowSegmentIndex(start, k))) {
-            windows.push([from, to]);
-            break;
-          }
-      }
-      await runPool(windows, opts.binaryConcurrency ?? 2, async ([from, to]) => {
-        try {
-          await node.downloadSegmentsBinary(txSeq, from, to, (f) => {
-            if (f.index < from || f.index >= to || !missing.has(f.index)) return;
-            // Every segment is checked against the file root with its proof before it is used.
-            place(f.index, verifyRawSegment(f.index, f.data, f.siblings, target, shards[i], layout).data);
-          });
-        } catch (err) {
-          // What arrived verified is kept; the rest falls back to the next node / JSON-RPC.
-          reasons.push(`${node.url} [${from}, ${to}): ${err instanceof Error ? err.message : String(err)}`);
+  const ownPool = opts.hashPool === undefined && n >= 64 && transport !== "json-rpc";
+  const pool = ownPool ? createSegmentHashPool() : opts.hashPool || undefined;
+  try {
+    if (transport !== "json-rpc") {
+      for (const [i, node] of opts.nodes.entries()) {
+        if (missing.size === 0) break;
+        if (!(await node.supportsBinary())) {
+          reasons.push(`${node.url}: no binary transfer`);
+          continue;
         }
-      });
+        const range = opts.binaryRange ?? 64;
+        const windows: [number, number][] = [];
+        for (let from = 0; from < n; from += range) {
+          const to = Math.min(n, from + range);
+          for (let k = from; k < to; k++)
+            if (missing.has(k) && holdsFlowSegment(shards[i], flowSegmentIndex(start, k))) {
+              windows.push([from, to]);
+              break;
+            }
+        }
+        await runPool(windows, opts.binaryConcurrency ?? 2, async ([from, to]) => {
+          try {
+            await node.downloadSegmentsBinary(txSeq, from, to, async (f) => {
+              if (f.index < from || f.index >= to || !missing.has(f.index)) return;
+              // Every segment is checked against the file root with its proof before it is used (its root hashed by
+              // the worker pool when there is one; a size the pool refuses is caught by the checks inline).
+              const sectors = getSegmentSectors(layout, f.index);
+              const ok = f.data.length > 0 && f.data.length <= sectors * BYTES_PER_SECTOR;
+              const segRoot = pool && ok ? await pool.hashSegment(f.data, sectors) : undefined;
+              place(f.index, verifyRawSegment(f.index, f.data, f.siblings, target, shards[i], layout, segRoot).data);
+            });
+          } catch (err) {
+            // What arrived verified is kept; the rest falls back to the next node / JSON-RPC.
+            reasons.push(`${node.url} [${from}, ${to}): ${err instanceof Error ? err.message : String(err)}`);
+          }
+        });
+      }
     }
-  }
-  if (missing.size > 0 && transport === "binary")
-    throw new StorageClientError(`${missing.size} segments of ${root} not served over the binary transfer`, {
-      reasons,
+    if (missing.size > 0 && transport === "binary")
+      throw new StorageClientError(`${missing.size} segments of ${root} not served over the binary transfer`, {
+        reasons,
+      });
+    await runPool([...missing], opts.concurrency ?? 4, async (k) => {
+      let got: Uint8Array | undefined;
+      const segReasons: string[] = [];
+      for (const [i, node] of opts.nodes.entries()) {
+        if (!holdsFlowSegment(shards[i], flowSegmentIndex(start, k))) continue;
+        const seg = await node.downloadSegmentWithProofByTxSeq(txSeq, k);
+        if (!seg) {
+          segReasons.push(`${node.url}: not available`);
+          continue;
+        }
+        try {
+          got = verifySegment(seg, target, shards[i], layout).data;
+          break;
+        } catch (err) {
+          segReasons.push(`${node.url}: ${err instanceof Error ? err.message : String(err)}`);
+        }
+      }
+      if (!got)
+        throw new StorageClientError(`no node served a valid segment ${k} of ${root}`, {
+          reasons: [...reasons, ...segReasons],
+        });
+      place(k, got);
     });
-  await runPool([...missing], opts.concurrency ?? 4, async (k) => {
-    let got: Uint8Array | undefined;
-    const segReasons: string[] = [];
-    for (const [i, node] of opts.nodes.entries()) {
-      if (!holdsFlowSegment(shards[i], flowSegmentIndex(start, k))) continue;
-      const seg = await node.downloadSegmentWithProofByTxSeq(txSeq, k);
-      if (!seg) {
-        segReasons.push(`${node.url}: not available`);
-        continue;
-      }
-      try {
-        got = verifySegment(seg, target, shards[i], layout).data;
-        break;
-      } catch (err) {
-        segReasons.push(`${node.url}: ${err instanceof Error ? err.message : String(err)}`);
-      }
-    }
-    if (!got)
-      throw new StorageClientError(`no node served a valid segment ${k} of ${root}`, {
-        reasons: [...reasons, ...segReasons],
-      });
-    place(k, got);
-  });
+  } finally {
+    if (ownPool) await pool?.close();
+  }
   // No whole-file root recomputation: each data segment was checked against the file root with a proof whose path
   // the index and the segment count fix, so the assembled bytes are the committed ones (padding segments are zeros).
   return { data: out, root, txSeq };

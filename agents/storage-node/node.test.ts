@@ -6,7 +6,14 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BYTES_PER_SEGMENT, computeFileMerkle, computeMerkleLevels, getFileLayout, toHex } from "../protocol/storage";
+import {
+  BYTES_PER_SEGMENT,
+  computeFileMerkle,
+  computeMerkleLevels,
+  createSegmentHashPool,
+  getFileLayout,
+  toHex,
+} from "../protocol/storage";
 import {
   ZgsClient,
   ZgsRpcError,
@@ -314,6 +321,14 @@ describe("storage node", () => {
     expect(info?.uploadedSegNum).toBe(6);
     const bin = await downloadFile(up.root, { nodes: [client], transport: "binary", binaryRange: 4 });
     const rpc = await downloadFile(up.txSeq, { nodes: [client], transport: "json-rpc" });
+    // Segment roots hashed by a worker pool check the same way.
+    const pool = createSegmentHashPool({ size: 1 });
+    try {
+      const pooled = await downloadFile(up.txSeq, { nodes: [client], transport: "binary", hashPool: pool });
+      expect(Buffer.from(pooled.data).equals(Buffer.from(data))).toBe(true);
+    } finally {
+      await pool.close();
+    }
     expect(Buffer.from(bin.data).equals(Buffer.from(data))).toBe(true);
     expect(Buffer.from(rpc.data).equals(Buffer.from(data))).toBe(true);
     // Segments uploaded as frames are served by the JSON-RPC with the SDK proof the client would have sent.

@@ -114,7 +114,7 @@ export interface VerifiedSegment {
 /** Decodes strict base64 (no whitespace, valid alphabet and padding). */
 export function decodeBase64Strict(s: unknown): Uint8Array | undefined {
   if (typeof s !== "string" || s.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(s)) return undefined;
-  return new Uint8Array(Buffer.from(s, "base64"));
+  return Buffer.from(s, "base64");
 }
 
 /**
@@ -234,6 +234,8 @@ export function verifyRawSegment(
   target: SegmentTarget,
   shard: ShardConfig,
   layout: FileLayout = getFileLayout(target.size),
+  /** The segment root when already computed (e.g. by a hash worker pool over these bytes and sectors). */
+  segmentRoot?: Uint8Array,
 ): VerifiedSegment {
   const fail = (reason: string): never => {
     throw new SegmentRejectedError(index, reason, target.root);
@@ -241,7 +243,7 @@ export function verifyRawSegment(
   if (!Number.isSafeInteger(index) || index < 0) throw new SegmentRejectedError(undefined, `bad index ${index}`);
   checkPlacement(index, target, shard, fail);
   const sectors = checkSize(index, bytes.length, target, layout, fail);
-  const segRoot = computeSegmentRoot(bytes, sectors);
+  const segRoot = segmentRoot ?? computeSegmentRoot(bytes, sectors);
   const fileRoot = fromHex(target.root);
   if (layout.numSegments === 1) {
     if (siblings.length !== 0) fail("malformed proof for a single-segment file");
