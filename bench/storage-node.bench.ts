@@ -11,7 +11,8 @@
  * flight), every segment's proof checked by the client.
  *
  * Run: `npx tsx bench/storage-node.bench.ts [--sizes 64,256]` or `BENCH_NODE_MIB=1024 npx tsx bench/storage-node.bench.ts`;
- * `BENCH_NODE_JSON=0` skips the JSON-RPC upload and download (slow at 1 GiB). Writes bench/results/storage-node.json.
+ * `BENCH_NODE_JSON=0` skips the JSON-RPC upload and download (slow at 1 GiB); `BENCH_NODE_HEAP_MIB=96` caps the node's
+ * V8 old space (NODE_OPTIONS). Writes bench/results/storage-node.json.
  */
 import fs from "node:fs";
 import { cpus, loadavg } from "node:os";
@@ -111,6 +112,10 @@ async function main(): Promise<void> {
       ZG_STORAGE_NODE_DATA_DIR: dataDir,
       ZG_STORAGE_NODE_RPC__ENABLED: "false",
       ZG_STORAGE_NODE_LOG_LEVEL: "warn",
+      // Optional V8 old-space cap for the node process (an operator's NODE_OPTIONS), e.g. BENCH_NODE_HEAP_MIB=96.
+      ...(process.env.BENCH_NODE_HEAP_MIB
+        ? { NODE_OPTIONS: `--max-old-space-size=${Number(process.env.BENCH_NODE_HEAP_MIB)}` }
+        : {}),
     },
   });
   const url = `http://127.0.0.1:${port}`;
@@ -194,6 +199,7 @@ async function main(): Promise<void> {
       loadAverage1m: { before: r2(loadBefore), after: r2(loadavg()[0]) },
       nodeIdleRssMiB: r1(idleRssMiB),
       nodeIdleCpuSecondsPerSecond: r2(idleCpuPerSecond),
+      nodeMaxOldSpaceMiB: process.env.BENCH_NODE_HEAP_MIB ? Number(process.env.BENCH_NODE_HEAP_MIB) : null,
       notes:
         "loopback, one node process (segment bodies in flat files, fdatasync per store batch; LevelDB index only), client in the benchmark process on the same 2 cores; binary = our frame routes (/v1/files/<id>/segments), json-rpc = the official zgs methods (base64); every uploaded segment verified by the node against the on-chain root, every downloaded segment's proof checked by the client; peak RSS per phase from VmHWM (reset via clear_refs) and 50 ms VmRSS samples; the machine is shared (see load1m), so per-CPU-second figures are the fairer measure",
       rows,
