@@ -120,7 +120,11 @@ describe("storage node processes", () => {
         );
       }
       expect(stored).toBe(n);
+      // The bytes live in the submission's segment file, the index in LevelDB.
+      expect(fs.readdirSync(path.join(dataDir, "segments"))).toContain(`${String(txSeq).padStart(12, "0")}.seg`);
+      // Resume (over the binary route: the client's default with our node).
       await uploadSegments(data, txSeq, { nodes: [child.client] });
+      expect(child.client.binary).toBe(true);
       const got = await downloadFile(fileRoot, { nodes: [child.client] });
       expect(Buffer.from(got.data).equals(Buffer.from(data))).toBe(true);
     } finally {
