@@ -1,17 +1,31 @@
 /**
- * Storage node benchmark: upload and download throughput through our node on loopback, with the node's peak RSS.
- * A real `hardhat node`, Redis and the system deployment; the node runs as its own process (`zg agent storage-node`)
- * so its memory is measured alone (/proc/<pid>/status VmHWM). Upload = zgs_uploadSegmentsByTxSeq calls (8 segments
- * each, SDK proof format, every proof verified and each batch fsynced by the node) until finalized; download =
- * zgs_downloadSegmentWithProofByTxSeq per segment, every proof checked by the client, then the file root recomputed.
- * Run: `npx tsx bench/storage-node.bench.ts [--sizes 64,256]`; writes bench/results/storage-node.json.
+ * Storage node benchmark: upload and download throughput through our node on loopback, time from submit to
+ * finalized, node CPU and the node's peak RSS. A real `hardhat node`, Redis and the system deployment; the node runs as
+ * its own process (`zg agent storage-node`) so its memory and CPU are measured alone (/proc/<pid>/status, /stat).
+ *
+ * Per file size: two submissions of different bytes, one uploaded over the binary frame route
+ * (`POST /v1/files/<txSeq>/segments`, 32 segments per request, 2 in flight) and one over JSON-RPC
+ * (`zgs_uploadSegmentsByTxSeq`, 8 segments per call, 2 in flight), each until finalized (every segment verified
+ * against the on-chain root by the node, and fsynced before it is marked stored); then the first file downloaded over
+ * the binary route (64-segment ranges, 2 in flight) and over JSON-RPC (`zgs_downloadSegmentWithProofByTxSeq`, 4 in
+ * flight), every segment's proof checked by the client.
+ *
+ * Run: `npx tsx bench/storage-node.bench.ts [--sizes 64,256]` or `BENCH_NODE_MIB=1024 npx tsx bench/storage-node.bench.ts`;
+ * `BENCH_NODE_JSON=0` skips the JSON-RPC upload and download (slow at 1 GiB); `BENCH_NODE_HEAP_MIB=96` caps the node's
+ * V8 old space (NODE_OPTIONS). Writes bench/results/storage-node.json.
  */
 import fs from "node:fs";
 import { cpus, loadavg } from "node:os";
 import path from "node:path";
 import { getFreePort, projectRoot, spawnTracked, stopChild, waitFor } from "../agents/core/testing/index.js";
 import { computeFileMerkle } from "../agents/protocol/storage";
-import { ZgsClient, downloadFile, submitFile, uploadSegments } from "../agents/storage-node/client";
+import {
+  ZgsClient,
+  downloadFile,
+  submitFile,
+  uploadSegments,
+  type SegmentTransport,
+} from "../agents/storage-node/client";
 import { startStorageStack, testBytes } from "../agents/storage-node/testing";
 
 const MiB = 1024 * 1024;
@@ -27,10 +41,9 @@ function procCpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
-async function metric(url: string, name: string): Promise<number> {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  const m = new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+]+)$`, "m").exec(text);
-  return m ? Number(m[1]) : NaN;
+function selfCpuSeconds(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
 }
 
 function procKiB(pid: number, field: "VmRSS" | "VmHWM" | "RssAnon" | "RssFile"): number {
@@ -38,8 +51,47 @@ function procKiB(pid: number, field: "VmRSS" | "VmHWM" | "RssAnon" | "RssFile"):
   return m ? Number(m[1]) : NaN;
 }
 
+/** Resets the kernel's peak-RSS mark (VmHWM) of a process we own. */
+function resetPeak(pid: number): boolean {
+  try {
+    fs.writeFileSync(`/proc/${pid}/clear_refs`, "5");
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const r1 = (x: number) => Number(x.toFixed(1));
+const r2 = (x: number) => Number(x.toFixed(2));
+
+/** Runs `fn`, measuring wall time, node and client CPU, the node's peak RSS (sampled and VmHWM) and the load. */
+async function phase<T>(pid: number, fn: () => Promise<T>) {
+  const canReset = resetPeak(pid);
+  let sampled = procKiB(pid, "VmRSS");
+  const sampler = setInterval(() => (sampled = Math.max(sampled, procKiB(pid, "VmRSS"))), 50);
+  const t0 = performance.now();
+  const n0 = procCpuSeconds(pid);
+  const c0 = selfCpuSeconds();
+  try {
+    const value = await fn();
+    const seconds = (performance.now() - t0) / 1000;
+    const hwm = procKiB(pid, "VmHWM");
+    return {
+      value,
+      seconds,
+      nodeCpu: procCpuSeconds(pid) - n0,
+      clientCpu: selfCpuSeconds() - c0,
+      peakRssMiB: Math.max(sampled, canReset ? hwm : 0) / 1024,
+      load1m: loadavg()[0],
+    };
+  } finally {
+    clearInterval(sampler);
+  }
+}
+
 async function main(): Promise<void> {
-  const sizes = arg("sizes", "64,256").split(",").map(Number);
+  const sizes = (process.env.BENCH_NODE_MIB ?? arg("sizes", "64,256")).split(",").map(Number);
+  const withJson = process.env.BENCH_NODE_JSON !== "0";
   const loadBefore = loadavg()[0];
   const stack = await startStorageStack();
   const root = projectRoot();
@@ -60,86 +112,116 @@ async function main(): Promise<void> {
       ZG_STORAGE_NODE_DATA_DIR: dataDir,
       ZG_STORAGE_NODE_RPC__ENABLED: "false",
       ZG_STORAGE_NODE_LOG_LEVEL: "warn",
+      // Optional V8 old-space cap for the node process (an operator's NODE_OPTIONS), e.g. BENCH_NODE_HEAP_MIB=96.
+      ...(process.env.BENCH_NODE_HEAP_MIB
+        ? { NODE_OPTIONS: `--max-old-space-size=${Number(process.env.BENCH_NODE_HEAP_MIB)}` }
+        : {}),
     },
   });
   const url = `http://127.0.0.1:${port}`;
-  const node = new ZgsClient(url);
+  const node = new ZgsClient(url, 600_000);
   const rows: Record<string, unknown>[] = [];
   try {
     await waitFor(async () => (await fetch(`${url}/healthz`)).ok, { timeoutMs: 60_000, what: "node" });
     const pid = child.pid as number;
     const idleRssMiB = procKiB(pid, "VmRSS") / 1024;
+    // The idle node's own CPU (event polling, scheduled jobs), to read the per-phase CPU figures against.
+    const idle0 = procCpuSeconds(pid);
+    await new Promise((r) => setTimeout(r, 5_000));
+    const idleCpuPerSecond = (procCpuSeconds(pid) - idle0) / 5;
     for (const mib of sizes) {
-      const data = testBytes(mib * MiB, mib);
-      const t0 = performance.now();
-      const merkle = computeFileMerkle(data);
-      const t1 = performance.now();
-      const { txSeq } = await submitFile(merkle, stack.uploadChain());
-      await waitFor(async () => (await node.getFileInfoByTxSeq(txSeq)) !== null, { timeoutMs: 60_000, what: "entry" });
-      const t2 = performance.now();
-      const cpu0 = procCpuSeconds(pid);
-      let peakKiB = 0;
-      const sampler = setInterval(() => (peakKiB = Math.max(peakKiB, procKiB(pid, "VmRSS"))), 100);
-      await uploadSegments(data, txSeq, { nodes: [node], merkle, timeoutMs: 600_000 });
-      const t3 = performance.now();
-      const cpu1 = procCpuSeconds(pid);
-      const got = await downloadFile(txSeq, { nodes: [node] });
-      const t4 = performance.now();
-      const cpu2 = procCpuSeconds(pid);
-      clearInterval(sampler);
-      if (!Buffer.from(got.data).equals(Buffer.from(data))) throw new Error("download differs");
+      const transports: SegmentTransport[] = withJson ? ["binary", "json-rpc"] : ["binary"];
+      const uploads: Record<string, unknown> = {};
+      let binarySeq = -1;
+      let original: Uint8Array | undefined;
+      for (const [i, transport] of transports.entries()) {
+        const data = testBytes(mib * MiB, mib * 10 + 2 * i + 1);
+        const merkle = computeFileMerkle(data);
+        const t0 = performance.now();
+        const { txSeq } = await submitFile(merkle, stack.uploadChain());
+        await waitFor(async () => (await node.getFileInfoByTxSeq(txSeq)) !== null, {
+          timeoutMs: 60_000,
+          what: "entry",
+        });
+        const syncedMs = performance.now() - t0;
+        const up = await phase(pid, () =>
+          uploadSegments(data, txSeq, { nodes: [node], merkle, transport, timeoutMs: 1_800_000 }),
+        );
+        uploads[transport] = {
+          submitToSyncedMs: Math.round(syncedMs),
+          submitToFinalizedMs: Math.round(performance.now() - t0),
+          uploadMs: Math.round(up.seconds * 1000),
+          uploadMiBps: r1(mib / up.seconds),
+          nodeCpuSeconds: r2(up.nodeCpu),
+          uploadMiBPerNodeCpuSecond: r1(mib / up.nodeCpu),
+          clientCpuSeconds: r2(up.clientCpu),
+          nodePeakRssMiB: r1(up.peakRssMiB),
+          load1m: r2(up.load1m),
+        };
+        if (transport === "binary") {
+          binarySeq = txSeq;
+          original = data;
+        }
+      }
+      const downloads: Record<string, unknown> = {};
+      for (const transport of transports) {
+        const down = await phase(pid, () => downloadFile(binarySeq, { nodes: [node], transport }));
+        if (!Buffer.from(down.value.data).equals(Buffer.from(original as Uint8Array)))
+          throw new Error(`${transport} download differs`);
+        downloads[transport] = {
+          downloadMs: Math.round(down.seconds * 1000),
+          downloadMiBps: r1(mib / down.seconds),
+          nodeCpuSeconds: r2(down.nodeCpu),
+          downloadMiBPerNodeCpuSecond: r1(mib / down.nodeCpu),
+          clientCpuSeconds: r2(down.clientCpu),
+          downloadMiBPerClientCpuSecond: r1(mib / down.clientCpu),
+          nodePeakRssMiB: r1(down.peakRssMiB),
+          load1m: r2(down.load1m),
+        };
+      }
       const row = {
         fileMiB: mib,
-        segments: merkle.segmentRoots.length,
-        clientMerkleMs: Math.round(t1 - t0),
-        submitAndSyncMs: Math.round(t2 - t1),
-        uploadMs: Math.round(t3 - t2),
-        uploadMiBps: Number((mib / ((t3 - t2) / 1000)).toFixed(1)),
-        downloadVerifiedMs: Math.round(t4 - t3),
-        downloadMiBps: Number((mib / ((t4 - t3) / 1000)).toFixed(1)),
-        nodeCpuSecondsUpload: Number((cpu1 - cpu0).toFixed(2)),
-        uploadMiBPerNodeCpuSecond: Number((mib / (cpu1 - cpu0)).toFixed(1)),
-        nodeCpuSecondsDownload: Number((cpu2 - cpu1).toFixed(2)),
-        downloadMiBPerNodeCpuSecond: Number((mib / (cpu2 - cpu1)).toFixed(1)),
-        nodeHeapUsedMiB: Number(((await metric(url, "zg_nodejs_heap_size_used_bytes")) / MiB).toFixed(1)),
-        nodeHeapTotalMiB: Number(((await metric(url, "zg_nodejs_heap_size_total_bytes")) / MiB).toFixed(1)),
-        nodeExternalMiB: Number(((await metric(url, "zg_nodejs_external_memory_bytes")) / MiB).toFixed(1)),
-        nodePeakRssMiB: Number((peakKiB / 1024).toFixed(1)),
-        nodeRssAfterMiB: Number((procKiB(pid, "VmRSS") / 1024).toFixed(1)),
-        // File-backed pages are LevelDB's memory-mapped table files (reclaimable page cache); anonymous is the heap.
-        nodeRssAnonAfterMiB: Number((procKiB(pid, "RssAnon") / 1024).toFixed(1)),
-        nodeRssFileAfterMiB: Number((procKiB(pid, "RssFile") / 1024).toFixed(1)),
+        segments: Math.ceil((mib * MiB) / (256 * 1024)),
+        upload: uploads,
+        download: downloads,
+        nodeRssAfterMiB: r1(procKiB(pid, "VmRSS") / 1024),
+        nodeRssAnonAfterMiB: r1(procKiB(pid, "RssAnon") / 1024),
+        nodeRssFileAfterMiB: r1(procKiB(pid, "RssFile") / 1024),
       };
       rows.push(row);
-      console.log(row);
+      console.log(JSON.stringify(row, null, 2));
     }
     const results = {
       benchmark: "storage-node",
       date: new Date().toISOString(),
       node: process.version,
       cpus: cpus().length,
-      loadAverage1m: { before: Number(loadBefore.toFixed(2)), after: Number(loadavg()[0].toFixed(2)) },
-      nodeIdleRssMiB: Number(idleRssMiB.toFixed(1)),
-      nodePeakRssHwmMiB: Number((procKiB(pid, "VmHWM") / 1024).toFixed(1)),
+      loadAverage1m: { before: r2(loadBefore), after: r2(loadavg()[0]) },
+      nodeIdleRssMiB: r1(idleRssMiB),
+      nodeIdleCpuSecondsPerSecond: r2(idleCpuPerSecond),
+      nodeMaxOldSpaceMiB: process.env.BENCH_NODE_HEAP_MIB ? Number(process.env.BENCH_NODE_HEAP_MIB) : null,
       notes:
-        "loopback, one node process (LevelDB, fsync per upload call), client in the benchmark process; upload = 8-segment zgs_uploadSegmentsByTxSeq calls, 2 in flight, until finalized; download = one zgs_downloadSegmentWithProofByTxSeq per segment, 4 in flight, proofs and file root verified; the machine is shared (see loadAverage1m), so per-node-CPU-second figures are the fairer measure",
+        "loopback, one node process (segment bodies in flat files, fdatasync per store batch; LevelDB index only), client in the benchmark process on the same 2 cores; binary = our frame routes (/v1/files/<id>/segments), json-rpc = the official zgs methods (base64); every uploaded segment verified by the node against the on-chain root, every downloaded segment's proof checked by the client; peak RSS per phase from VmHWM (reset via clear_refs) and 50 ms VmRSS samples; the machine is shared (see load1m), so per-CPU-second figures are the fairer measure",
       rows,
     };
-    console.table(
-      Object.fromEntries(
-        rows.map((r) => [
-          `${String(r.fileMiB)} MiB`,
-          {
-            "upload MiB/s": r.uploadMiBps,
-            "download MiB/s": r.downloadMiBps,
-            "up MiB/node-CPU-s": r.uploadMiBPerNodeCpuSecond,
-            "down MiB/node-CPU-s": r.downloadMiBPerNodeCpuSecond,
-            "node peak RSS MiB": r.nodePeakRssMiB,
-            "RSS anon/file MiB": `${String(r.nodeRssAnonAfterMiB)} / ${String(r.nodeRssFileAfterMiB)}`,
-          },
-        ]),
-      ),
-    );
+    const table: Record<string, Record<string, unknown>> = {};
+    for (const r of rows) {
+      const up = r.upload as Record<string, Record<string, number>>;
+      const down = r.download as Record<string, Record<string, number>>;
+      for (const t of Object.keys(up))
+        table[`${String(r.fileMiB)} MiB ${t}`] = {
+          "up MiB/s": up[t].uploadMiBps,
+          "up MiB/node-CPU-s": up[t].uploadMiBPerNodeCpuSecond,
+          "submit→final s": r2(up[t].submitToFinalizedMs / 1000),
+          "up peak RSS MiB": up[t].nodePeakRssMiB,
+          "down MiB/s": down[t]?.downloadMiBps,
+          "down MiB/node-CPU-s": down[t]?.downloadMiBPerNodeCpuSecond,
+          "down MiB/client-CPU-s": down[t]?.downloadMiBPerClientCpuSecond,
+          "down peak RSS MiB": down[t]?.nodePeakRssMiB,
+          load: up[t].load1m,
+        };
+    }
+    console.table(table);
     const out = path.join(__dirname, "results", "storage-node.json");
     fs.mkdirSync(path.dirname(out), { recursive: true });
     fs.writeFileSync(out, JSON.stringify(results, null, 2) + "\n");

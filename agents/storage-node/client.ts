@@ -2,7 +2,11 @@
  * A typed client for zgs JSON-RPC nodes (ours or 0G's) and the upload / download helpers the CLI and other agents
  * use (the INFT oracle stores ciphertexts through `uploadFile`). Upload: file merkle → Flow `submit` with the fee
  * quoted from the Market → wait for the node to see the entry → upload each node's shard of segments with SDK-format
- * proofs → wait for finalization. Download: every segment's proof is checked, then the whole file root.
+ * proofs → wait for finalization. Download: every segment's proof is checked against the file root.
+ *
+ * Transport: with our nodes the segments travel in the binary frame format (wire.ts, `/v1/files/<id>/segments`),
+ * with any other zgs node (0G's) through the JSON-RPC methods; `transport: "auto"` (default) probes each node once
+ * and falls back to JSON-RPC per node, and per segment when a binary transfer fails.
  */
 import { decodeEventLog, type Account, type Chain, type PublicClient, type Transport, type WalletClient } from "viem";
 import { FlowAbi, MarketAbi } from "../generated/abis.js";
@@ -13,15 +17,41 @@ import {
   computeMerkleLevels,
   computeMerkleProof,
   computeSubmissionFee,
+  createSegmentHashPool,
   createSubmission,
   getFileLayout,
+  getSegmentSectors,
   toHex,
   type FileMerkle,
   type Hex,
+  type SegmentHashPool,
 } from "../protocol/storage";
-import { dataSegmentCount, flowSegmentIndex, toSdkProof, verifySegment, type SegmentWithProof } from "./segments";
+import {
+  dataSegmentCount,
+  flowSegmentIndex,
+  toSdkProof,
+  verifyRawSegment,
+  verifySegment,
+  type SegmentTarget,
+  type SegmentWithProof,
+} from "./segments";
 import type { FileInfo, NodeStatus } from "./rpc";
 import { holdsFlowSegment, type ShardConfig } from "./shard";
+import { FrameDecoder, SEGMENT_STREAM_TYPE, encodeFrameHeader, type SegmentFrame } from "./wire";
+
+/** How segments travel: binary frames when the node offers them (else JSON-RPC), or one of the two only. */
+export type SegmentTransport = "auto" | "binary" | "json-rpc";
+
+/** What a binary upload answers. */
+export interface BinaryUploadResult {
+  txSeq: number;
+  added: number;
+  uploadedSegNum: number;
+  finalized: boolean;
+}
+
+/** Error codes our node answers on the binary routes (anything else means the node does not offer them). */
+const BINARY_ERROR_CODES = new Set(["unknown_file", "segment_missing", "bad_range", "segment_rejected", "bad_frame"]);
 
 /** A JSON-RPC error answered by a node. */
 export class ZgsRpcError extends Error {
@@ -54,10 +84,120 @@ let nextId = 1;
 
 /** One zgs node. */
 export class ZgsClient {
+  /** Whether the node serves the binary segment routes (probed once; undefined until then). */
+  binary: boolean | undefined;
+
   constructor(
     readonly url: string,
     private readonly timeoutMs = 60_000,
   ) {}
+
+  private segmentsUrl(id: number | string): string {
+    return `${this.url.replace(/\/$/, "")}/v1/files/${encodeURIComponent(String(id))}/segments`;
+  }
+
+  /** Whether the node offers the binary routes: one cheap GET, cached. */
+  async supportsBinary(): Promise<boolean> {
+    if (this.binary !== undefined) return this.binary;
+    try {
+      const res = await fetch(`${this.segmentsUrl(0)}?from=0&to=1`, { signal: AbortSignal.timeout(this.timeoutMs) });
+      const type = res.headers.get("content-type") ?? "";
+      if (type.startsWith(SEGMENT_STREAM_TYPE)) {
+        await res.body?.cancel();
+        this.binary = true;
+      } else {
+        const body = (await res.json().catch(() => undefined)) as { error?: { code?: unknown } } | undefined;
+        this.binary = BINARY_ERROR_CODES.has(String(body?.error?.code));
+      }
+    } catch {
+      this.binary = false;
+    }
+    return this.binary;
+  }
+
+  /**
+   * Binary download of the stored segments of `[from, to)` this node holds; `onFrame` gets each frame as it arrives
+   * (unverified: the caller checks it).
+   *
+   * @throws StorageClientError when the node answers an error or the stream is cut
+   */
+  async downloadSegmentsBinary(
+    id: number | Hex,
+    from: number,
+    to: number,
+    onFrame: (f: SegmentFrame) => void | Promise<void>,
+    /** Frames handled at once when `onFrame` is asynchronous (default 8). */
+    window = 8,
+  ): Promise<number> {
+    const res = await fetch(`${this.segmentsUrl(id)}?from=${from}&to=${to}`, {
+      signal: AbortSignal.timeout(this.timeoutMs * 4),
+    });
+    if (res.status !== 200 || !(res.headers.get("content-type") ?? "").startsWith(SEGMENT_STREAM_TYPE) || !res.body)
+      throw new StorageClientError(`${this.url}: binary download of [${from}, ${to}) answered HTTP ${res.status}`, {
+        body: (await res.text().catch(() => "")).slice(0, 300),
+      });
+    const decoder = new FrameDecoder();
+    const reader = res.body.getReader();
+    let frames = 0;
+    const inFlight = new Set<Promise<void>>();
+    let failure: unknown;
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        for (const f of decoder.push(value)) {
+          frames++;
+          const p = onFrame(f);
+          if (!p) continue;
+          const tracked = p.then(
+            () => void inFlight.delete(tracked),
+            (err: unknown) => {
+              inFlight.delete(tracked);
+              failure ??= err;
+            },
+          );
+          inFlight.add(tracked);
+          if (inFlight.size >= window) await Promise.race(inFlight);
+          if (failure !== undefined) throw failure;
+        }
+      }
+      decoder.finish();
+    } catch (err) {
+      await reader.cancel().catch(() => undefined);
+      throw err;
+    } finally {
+      await Promise.all(inFlight);
+    }
+    if (failure !== undefined) throw failure;
+    return frames;
+  }
+
+  /**
+   * Binary upload of frames (see {@link encodeFrameHeader}) to a submission.
+   *
+   * @throws StorageClientError with the node's reason when it rejects a segment
+   */
+  async uploadSegmentsBinary(txSeq: number, body: Uint8Array): Promise<BinaryUploadResult> {
+    const res = await fetch(this.segmentsUrl(txSeq), {
+      method: "POST",
+      headers: { "content-type": SEGMENT_STREAM_TYPE },
+      body,
+      signal: AbortSignal.timeout(this.timeoutMs * 4),
+    });
+    const text = await res.text();
+    let out: (BinaryUploadResult & { error?: { code: string; message: string } }) | undefined;
+    try {
+      out = JSON.parse(text) as typeof out;
+    } catch {
+      // below
+    }
+    if (res.status !== 200 || !out || typeof out.added !== "number")
+      throw new StorageClientError(
+        `${this.url}: binary upload to txSeq ${txSeq} failed (HTTP ${res.status}): ${out?.error?.message ?? text.slice(0, 200)}`,
+        { status: res.status, error: out?.error },
+      );
+    return out;
+  }
 
   /**
    * One JSON-RPC call. Every zgs method is idempotent (a re-sent segment is skipped), so a connection that drops
@@ -155,6 +295,10 @@ export interface UploadFileOptions {
   batch?: number;
   /** Upload calls in flight at once (default 2). */
   concurrency?: number;
+  /** Segments per binary upload request (default 32 = 8 MiB). */
+  binaryBatch?: number;
+  /** Binary frames or JSON-RPC (default "auto": binary where the node offers it). */
+  transport?: SegmentTransport;
   /** Wait for finalization (default true). */
   waitFinalized?: boolean;
   timeoutMs?: number;
@@ -214,6 +358,20 @@ export function buildSegment(
     ),
     fileSize: data.length,
   };
+}
+
+/** The binary frame (header, proof siblings, data) of segment `index` of a file. */
+export function buildFrame(data: Uint8Array, levels: Uint8Array[][], index: number): Uint8Array[] {
+  const start = index * BYTES_PER_SEGMENT;
+  const end = Math.min(start + BYTES_PER_SEGMENT, data.length);
+  let bytes = data.subarray(start, end);
+  if (bytes.length % BYTES_PER_SECTOR !== 0) {
+    const padded = new Uint8Array(Math.ceil(bytes.length / BYTES_PER_SECTOR) * BYTES_PER_SECTOR);
+    padded.set(bytes);
+    bytes = padded;
+  }
+  const siblings = levels[0].length > 1 ? computeMerkleProof(levels, index) : [];
+  return [encodeFrameHeader(index, bytes.length, siblings), bytes];
 }
 
 /** What {@link submitFile} did. */
@@ -340,34 +498,47 @@ export async function uploadSegments(
   }
   opts.onProgress?.({ phase: "synced", done: 0, total: 0, txSeq });
   const start = BigInt(infos[0].tx.startEntryIndex);
-  const plan: { node: ZgsClient; indexes: number[] }[] = [];
+  const transport = opts.transport ?? "auto";
+  const plan: { node: ZgsClient; indexes: number[]; binary: boolean }[] = [];
   for (const [i, node] of opts.nodes.entries()) {
     if (infos[i].finalized) continue;
     const shard = await node.getShardConfig();
     const indexes: number[] = [];
     for (let k = 0; k < dataSegmentCount(data.length); k++)
       if (holdsFlowSegment(shard, flowSegmentIndex(start, k))) indexes.push(k);
-    plan.push({ node, indexes });
+    const binary = transport !== "json-rpc" && (await node.supportsBinary());
+    if (transport === "binary" && !binary)
+      throw new StorageClientError(`${node.url} does not offer the binary segment transfer`);
+    plan.push({ node, indexes, binary });
   }
   const total = plan.reduce((s, p) => s + p.indexes.length, 0);
   let done = 0;
   opts.onProgress?.({ phase: "segments", done, total, txSeq });
-  const tasks = plan.flatMap(({ node, indexes }) => {
-    const out: { node: ZgsClient; indexes: number[] }[] = [];
-    for (let i = 0; i < indexes.length; i += batch) out.push({ node, indexes: indexes.slice(i, i + batch) });
+  const tasks = plan.flatMap(({ node, indexes, binary }) => {
+    const out: { node: ZgsClient; indexes: number[]; binary: boolean }[] = [];
+    const step = binary ? (opts.binaryBatch ?? 32) : batch;
+    for (let i = 0; i < indexes.length; i += step) out.push({ node, indexes: indexes.slice(i, i + step), binary });
     return out;
   });
   const finalizedNodes = new Set<ZgsClient>();
-  await runPool(tasks, opts.concurrency ?? 2, async ({ node, indexes }) => {
+  await runPool(tasks, opts.concurrency ?? 2, async ({ node, indexes, binary }) => {
     if (finalizedNodes.has(node)) return;
-    const segs = indexes.map((k) => buildSegment(data, merkle, levels, k));
-    try {
-      await node.uploadSegmentsByTxSeq(segs, txSeq);
-    } catch (err) {
-      if (!(err instanceof ZgsRpcError && err.data === "already uploaded and finalized")) throw err;
-      finalizedNodes.add(node);
+    if (binary) {
+      const r = await node.uploadSegmentsBinary(
+        txSeq,
+        Buffer.concat(indexes.flatMap((k) => buildFrame(data, levels, k))),
+      );
+      if (r.finalized) finalizedNodes.add(node);
+    } else {
+      const segs = indexes.map((k) => buildSegment(data, merkle, levels, k));
+      try {
+        await node.uploadSegmentsByTxSeq(segs, txSeq);
+      } catch (err) {
+        if (!(err instanceof ZgsRpcError && err.data === "already uploaded and finalized")) throw err;
+        finalizedNodes.add(node);
+      }
     }
-    done += segs.length;
+    done += indexes.length;
     opts.onProgress?.({ phase: "segments", done: Math.min(done, total), total, txSeq });
   });
   if (opts.waitFinalized ?? true) {
@@ -388,8 +559,19 @@ export async function uploadSegments(
 /** Options of {@link downloadFile}. */
 export interface DownloadFileOptions {
   nodes: ZgsClient[];
-  /** Segments fetched at once (default 4). */
+  /** JSON-RPC segment calls in flight at once (default 4). */
   concurrency?: number;
+  /** Binary frames or JSON-RPC (default "auto": binary where the node offers it, JSON-RPC for the rest). */
+  transport?: SegmentTransport;
+  /** Segments per binary download request (default 64 = 16 MiB). */
+  binaryRange?: number;
+  /** Binary download requests in flight at once (default 2). */
+  binaryConcurrency?: number;
+  /**
+   * Worker threads hashing downloaded segments for their proof checks: a pool to use, or false to hash inline. By
+   * default files of 64 segments (16 MiB) or more get a pool of the machine's parallelism for the call.
+   */
+  hashPool?: SegmentHashPool | false;
   onProgress?: (p: TransferProgress) => void;
 }
 
@@ -427,37 +609,88 @@ export async function downloadFile(rootOrTxSeq: Hex | number, opts: DownloadFile
   const start = BigInt(info.tx.startEntryIndex);
   const shards = await Promise.all(opts.nodes.map((n) => n.getShardConfig()));
   const layout = getFileLayout(size);
+  const target: SegmentTarget = { txSeq, root, size, startSector: start };
   const out = new Uint8Array(size);
   const n = dataSegmentCount(size);
+  const missing = new Set(Array.from({ length: n }, (_, k) => k));
+  const reasons: string[] = [];
   let done = 0;
-  await runPool(
-    Array.from({ length: n }, (_, k) => k),
-    opts.concurrency ?? 4,
-    async (k) => {
+  const place = (k: number, padded: Uint8Array) => {
+    const off = k * BYTES_PER_SEGMENT;
+    out.set(padded.subarray(0, Math.min(BYTES_PER_SEGMENT, size - off)), off);
+    missing.delete(k);
+    opts.onProgress?.({ phase: "segments", done: ++done, total: n, txSeq });
+  };
+  const transport = opts.transport ?? "auto";
+  const ownPool = opts.hashPool === undefined && n >= 64 && transport !== "json-rpc";
+  const pool = ownPool ? createSegmentHashPool() : opts.hashPool || undefined;
+  try {
+    if (transport !== "json-rpc") {
+      for (const [i, node] of opts.nodes.entries()) {
+        if (missing.size === 0) break;
+        if (!(await node.supportsBinary())) {
+          reasons.push(`${node.url}: no binary transfer`);
+          continue;
+        }
+        const range = opts.binaryRange ?? 64;
+        const windows: [number, number][] = [];
+        for (let from = 0; from < n; from += range) {
+          const to = Math.min(n, from + range);
+          for (let k = from; k < to; k++)
+            if (missing.has(k) && holdsFlowSegment(shards[i], flowSegmentIndex(start, k))) {
+              windows.push([from, to]);
+              break;
+            }
+        }
+        await runPool(windows, opts.binaryConcurrency ?? 2, async ([from, to]) => {
+          try {
+            await node.downloadSegmentsBinary(txSeq, from, to, async (f) => {
+              if (f.index < from || f.index >= to || !missing.has(f.index)) return;
+              // Every segment is checked against the file root with its proof before it is used (its root hashed by
+              // the worker pool when there is one; a size the pool refuses is caught by the checks inline).
+              const sectors = getSegmentSectors(layout, f.index);
+              const ok = f.data.length > 0 && f.data.length <= sectors * BYTES_PER_SECTOR;
+              const segRoot = pool && ok ? await pool.hashSegment(f.data, sectors) : undefined;
+              place(f.index, verifyRawSegment(f.index, f.data, f.siblings, target, shards[i], layout, segRoot).data);
+            });
+          } catch (err) {
+            // What arrived verified is kept; the rest falls back to the next node / JSON-RPC.
+            reasons.push(`${node.url} [${from}, ${to}): ${err instanceof Error ? err.message : String(err)}`);
+          }
+        });
+      }
+    }
+    if (missing.size > 0 && transport === "binary")
+      throw new StorageClientError(`${missing.size} segments of ${root} not served over the binary transfer`, {
+        reasons,
+      });
+    await runPool([...missing], opts.concurrency ?? 4, async (k) => {
       let got: Uint8Array | undefined;
-      const reasons: string[] = [];
+      const segReasons: string[] = [];
       for (const [i, node] of opts.nodes.entries()) {
         if (!holdsFlowSegment(shards[i], flowSegmentIndex(start, k))) continue;
         const seg = await node.downloadSegmentWithProofByTxSeq(txSeq, k);
         if (!seg) {
-          reasons.push(`${node.url}: not available`);
+          segReasons.push(`${node.url}: not available`);
           continue;
         }
         try {
-          got = verifySegment(seg, { txSeq, root, size, startSector: start }, shards[i], layout).data;
+          got = verifySegment(seg, target, shards[i], layout).data;
           break;
         } catch (err) {
-          reasons.push(`${node.url}: ${err instanceof Error ? err.message : String(err)}`);
+          segReasons.push(`${node.url}: ${err instanceof Error ? err.message : String(err)}`);
         }
       }
-      if (!got) throw new StorageClientError(`no node served a valid segment ${k} of ${root}`, { reasons });
-      const off = k * BYTES_PER_SEGMENT;
-      out.set(got.subarray(0, Math.min(BYTES_PER_SEGMENT, size - off)), off);
-      opts.onProgress?.({ phase: "segments", done: ++done, total: n, txSeq });
-    },
-  );
-  const check = computeFileMerkle(out);
-  if (toHex(check.root as Uint8Array) !== root.toLowerCase())
-    throw new StorageClientError(`downloaded file hashes to ${toHex(check.root as Uint8Array)}, not ${root}`);
+      if (!got)
+        throw new StorageClientError(`no node served a valid segment ${k} of ${root}`, {
+          reasons: [...reasons, ...segReasons],
+        });
+      place(k, got);
+    });
+  } finally {
+    if (ownPool) await pool?.close();
+  }
+  // No whole-file root recomputation: each data segment was checked against the file root with a proof whose path
+  // the index and the segment count fix, so the assembled bytes are the committed ones (padding segments are zeros).
   return { data: out, root, txSeq };
 }

@@ -5,6 +5,7 @@
  */
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import { isBinaryRoute, serveBinary, type BinaryTransferOptions } from "./binary";
 import { RpcCodes, type ZgsRpc } from "./rpc";
 
 function sendJson(res: http.ServerResponse, status: number, body: unknown, close = false): void {
@@ -78,7 +79,8 @@ export interface RpcServer {
 }
 
 /**
- * Starts a listener answering `POST /` (any path) with the zgs RPC and `GET /healthz` with the given probe.
+ * Starts a listener answering `POST /` (any path) with the zgs RPC, `GET /healthz` with the given probe and, when
+ * `binary` is given, the binary segment routes (`/v1/files/<id>/segments`).
  */
 export async function startRpcServer(opts: {
   rpc: ZgsRpc;
@@ -86,8 +88,13 @@ export async function startRpcServer(opts: {
   port: number;
   maxBodyBytes: number;
   health?: () => Promise<boolean>;
+  binary?: BinaryTransferOptions;
 }): Promise<RpcServer> {
   const server = http.createServer((req, res) => {
+    if (opts.binary && isBinaryRoute(req)) {
+      serveBinary(opts.binary, req, res).catch(() => res.destroy());
+      return;
+    }
     if (req.method === "POST") {
       void serveRpcRequest(opts.rpc, req, res, opts.maxBodyBytes);
       return;

@@ -3,9 +3,28 @@
  * sync from Submit events, verified uploads through our client, byte-identical downloads, the miner's read,
  * every bad-input rejection (nothing stored), limits, sharding, and a restart in the middle of an upload.
  */
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BYTES_PER_SEGMENT, computeFileMerkle, computeMerkleLevels, getFileLayout, toHex } from "../protocol/storage";
-import { ZgsClient, ZgsRpcError, buildSegment, downloadFile, submitFile, uploadFile, uploadSegments } from "./client";
+import {
+  BYTES_PER_SEGMENT,
+  computeFileMerkle,
+  computeMerkleLevels,
+  createSegmentHashPool,
+  getFileLayout,
+  toHex,
+} from "../protocol/storage";
+import {
+  ZgsClient,
+  ZgsRpcError,
+  buildFrame,
+  buildSegment,
+  downloadFile,
+  submitFile,
+  uploadFile,
+  uploadSegments,
+} from "./client";
+import { SEGMENT_STREAM_TYPE, encodeFrameHeader } from "./wire";
 import type { StorageNode } from "./node";
 import { startStorageStack, startTestNode, testBytes, type StorageStack } from "./testing";
 
@@ -223,6 +242,8 @@ describe("storage node", () => {
       expect(ia!.finalized && ib!.finalized).toBe(true);
       const got = await downloadFile(up.root, { nodes: [a.client, b.client] });
       expect(Buffer.from(got.data).equals(Buffer.from(data))).toBe(true);
+      const viaRpc = await downloadFile(up.root, { nodes: [a.client, b.client], transport: "json-rpc" });
+      expect(Buffer.from(viaRpc.data).equals(Buffer.from(data))).toBe(true);
       await expect(downloadFile(up.root, { nodes: [a.client] })).rejects.toThrow(/no node served a valid segment/);
       // The miner's read is null across another shard's segment.
       const start = BigInt(ia!.tx.startEntryIndex);
@@ -284,6 +305,121 @@ describe("storage node", () => {
     await expect(client.downloadSegment(root, 0, 1025)).rejects.toThrow(/at most 1024/);
     expect(await client.downloadSegment(`0x${"cd".repeat(32)}`, 0, 1)).toBeNull();
     expect(await client.downloadSegmentWithProof(`0x${"cd".repeat(32)}`, 0)).toBeNull();
+  });
+
+  it("binary transfer: upload and download over the frame routes equal the JSON-RPC path byte for byte", async () => {
+    const data = testBytes(5 * BYTES_PER_SEGMENT + 777, 91);
+    const up = await uploadFile(data, {
+      nodes: [client],
+      chain: stack.uploadChain(),
+      transport: "binary",
+      binaryBatch: 2,
+    });
+    expect(client.binary).toBe(true);
+    const info = await client.getFileInfoByTxSeq(up.txSeq);
+    expect(info?.finalized).toBe(true);
+    expect(info?.uploadedSegNum).toBe(6);
+    const bin = await downloadFile(up.root, { nodes: [client], transport: "binary", binaryRange: 4 });
+    const rpc = await downloadFile(up.txSeq, { nodes: [client], transport: "json-rpc" });
+    // Segment roots hashed by a worker pool check the same way.
+    const pool = createSegmentHashPool({ size: 1 });
+    try {
+      const pooled = await downloadFile(up.txSeq, { nodes: [client], transport: "binary", hashPool: pool });
+      expect(Buffer.from(pooled.data).equals(Buffer.from(data))).toBe(true);
+    } finally {
+      await pool.close();
+    }
+    expect(Buffer.from(bin.data).equals(Buffer.from(data))).toBe(true);
+    expect(Buffer.from(rpc.data).equals(Buffer.from(data))).toBe(true);
+    // Segments uploaded as frames are served by the JSON-RPC with the SDK proof the client would have sent.
+    const merkle = computeFileMerkle(data);
+    const levels = computeMerkleLevels(merkle.segmentRoots as Uint8Array[]);
+    expect(await client.downloadSegmentWithProofByTxSeq(up.txSeq, 5)).toEqual(buildSegment(data, merkle, levels, 5));
+    // A range download holds exactly the asked segments, in order, with the data sectors only.
+    const res = await fetch(`${node.url}/v1/files/${up.txSeq}/segments?from=4&to=6`);
+    expect(res.headers.get("content-type")).toBe(SEGMENT_STREAM_TYPE);
+    const body = Buffer.from(await res.arrayBuffer());
+    expect(body.equals(Buffer.concat([...buildFrame(data, levels, 4), ...buildFrame(data, levels, 5)]))).toBe(true);
+    // A finalized file: the upload answers finalized and stores nothing.
+    const again = await client.uploadSegmentsBinary(up.txSeq, Buffer.concat(buildFrame(data, levels, 0)));
+    expect(again).toMatchObject({ added: 0, finalized: true });
+  });
+
+  it("binary upload refuses a bad segment by index and reason, keeps the verified ones before it; bad frames, ranges and ids", async () => {
+    const data = testBytes(3 * BYTES_PER_SEGMENT, 92);
+    const txSeq = await submitOnly(data);
+    const merkle = computeFileMerkle(data);
+    const levels = computeMerkleLevels(merkle.segmentRoots as Uint8Array[]);
+    const bad = buildFrame(data, levels, 1);
+    const corrupted = Uint8Array.from(bad[1]);
+    corrupted[7] ^= 1;
+    const err = await client
+      .uploadSegmentsBinary(txSeq, Buffer.concat([...buildFrame(data, levels, 0), bad[0], corrupted]))
+      .catch((e: unknown) => e);
+    expect(String(err)).toMatch(/HTTP 422.*segment 1 .*merkle proof does not verify/);
+    expect((await client.getFileInfoByTxSeq(txSeq))?.uploadedSegNum).toBe(1);
+    // A proof of the wrong length, and a frame header claiming more than 256 KiB.
+    const short = buildFrame(data, levels, 2);
+    const err2 = await client
+      .uploadSegmentsBinary(txSeq, Buffer.concat([encodeFrameHeader(2, short[1].length, []), short[1]]))
+      .catch((e: unknown) => e);
+    expect(String(err2)).toMatch(/HTTP 422.*proof length does not fit the index/);
+    const huge = encodeFrameHeader(2, 0, []);
+    new DataView(huge.buffer).setUint32(4, BYTES_PER_SEGMENT + 1);
+    expect(String(await client.uploadSegmentsBinary(txSeq, huge).catch((e: unknown) => e))).toMatch(/HTTP 400/);
+    const cut = buildFrame(data, levels, 2);
+    expect(
+      String(
+        await client.uploadSegmentsBinary(txSeq, Buffer.concat([cut[0], cut[1].subarray(10)])).catch((e: unknown) => e),
+      ),
+    ).toMatch(/HTTP 400.*ends inside a frame/);
+    expect((await client.getFileInfoByTxSeq(txSeq))?.uploadedSegNum).toBe(1);
+    // Download: a segment not stored, a bad range, an unknown file.
+    const missing = await fetch(`${node.url}/v1/files/${txSeq}/segments?from=0&to=3`);
+    expect(missing.status).toBe(404);
+    expect(await missing.json()).toMatchObject({ error: { code: "segment_missing", index: 1 } });
+    const range = await fetch(`${node.url}/v1/files/${txSeq}/segments?from=2&to=9`);
+    expect(range.status).toBe(400);
+    expect((await fetch(`${node.url}/v1/files/999999/segments?from=0&to=1`)).status).toBe(404);
+    expect((await fetch(`${node.url}/v1/files/999999/segments`, { method: "POST", body: "" })).status).toBe(404);
+    // The rest over binary completes the file.
+    await uploadSegments(data, txSeq, { nodes: [client], transport: "binary" });
+    const got = await downloadFile(txSeq, { nodes: [client], transport: "binary" });
+    expect(Buffer.from(got.data).equals(Buffer.from(data))).toBe(true);
+  });
+
+  it("a node without the binary routes (only JSON-RPC, like 0G's): the client falls back on upload and download", async () => {
+    // A proxy that forwards JSON-RPC and answers anything else like a plain JSON-RPC server would.
+    const proxy = http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on("data", (c: Buffer) => chunks.push(c));
+      req.on("end", () => {
+        if (req.method !== "POST" || req.url !== "/") {
+          res.writeHead(405, { "content-type": "text/plain" }).end("Method Not Allowed");
+          return;
+        }
+        void fetch(node.url, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: Buffer.concat(chunks),
+        }).then(async (r) => res.writeHead(r.status, { "content-type": "application/json" }).end(await r.text()));
+      });
+    });
+    await new Promise<void>((r) => proxy.listen(0, "127.0.0.1", r));
+    try {
+      const plain = new ZgsClient(`http://127.0.0.1:${(proxy.address() as AddressInfo).port}`);
+      const data = testBytes(2 * BYTES_PER_SEGMENT + 3, 93);
+      const up = await uploadFile(data, { nodes: [plain], chain: stack.uploadChain() });
+      expect(plain.binary).toBe(false);
+      expect((await plain.getFileInfoByTxSeq(up.txSeq))?.finalized).toBe(true);
+      const got = await downloadFile(up.root, { nodes: [plain] });
+      expect(Buffer.from(got.data).equals(Buffer.from(data))).toBe(true);
+      await expect(downloadFile(up.root, { nodes: [plain], transport: "binary" })).rejects.toThrow(
+        /not served over the binary/,
+      );
+    } finally {
+      await new Promise((r) => proxy.close(r));
+    }
   });
 
   it("the flow-root cross-check agrees with Flow.getFlowRootByTxSeq for every recorded submission", async () => {

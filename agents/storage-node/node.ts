@@ -10,6 +10,7 @@ import { createAgent, readAddressBook, typedHandler, type Agent } from "../core/
 import { FlowAbi } from "../generated/abis.js";
 import { computeRootFromNodes, type Hex } from "../protocol/storage";
 import type { StorageNodeConfig } from "./config";
+import { serveBinary, type BinaryTransferOptions } from "./binary";
 import { serveRpcRequest, startRpcServer, type RpcServer } from "./http";
 import { createFlowRootChecker } from "./flowCheck";
 import { createZgsRpc, type ZgsRpc } from "./rpc";
@@ -70,6 +71,24 @@ export async function startStorageNode(
   const ref: { agent?: Agent } = {};
   const counters: { stored?: Counter; rejected?: Counter; files?: Gauge } = {};
 
+  const onSegmentsStored: BinaryTransferOptions["onSegmentsStored"] = (entry, added) => {
+    counters.stored?.inc(added);
+    ref.agent?.logger.info(
+      {
+        tx_seq: entry.txSeq,
+        root: entry.root,
+        added,
+        uploaded: entry.uploadedSegments,
+        required: entry.requiredSegments,
+        finalized: entry.finalized,
+      },
+      "segments stored",
+    );
+  };
+  const onSegmentRejected: BinaryTransferOptions["onSegmentRejected"] = (err) => {
+    counters.rejected?.inc();
+    ref.agent?.logger.warn({ index: err.index, root: err.root, reason: err.reason }, "segment rejected");
+  };
   const rpc = createZgsRpc({
     store,
     chainId: config.chainId,
@@ -80,25 +99,10 @@ export async function startStorageNode(
       const c = await ref.agent?.eventSource?.getCursor();
       return { block: c?.block ?? 0n, hash: c?.hash };
     },
-    onSegmentsStored: (entry, added) => {
-      counters.stored?.inc(added);
-      ref.agent?.logger.info(
-        {
-          tx_seq: entry.txSeq,
-          root: entry.root,
-          added,
-          uploaded: entry.uploadedSegments,
-          required: entry.requiredSegments,
-          finalized: entry.finalized,
-        },
-        "segments stored",
-      );
-    },
-    onSegmentRejected: (err) => {
-      counters.rejected?.inc();
-      ref.agent?.logger.warn({ index: err.index, root: err.root, reason: err.reason }, "segment rejected");
-    },
+    onSegmentsStored,
+    onSegmentRejected,
   });
+  const binary: BinaryTransferOptions = { store, onSegmentsStored, onSegmentRejected };
 
   const flowCheck = createFlowRootChecker({
     store,
@@ -193,6 +197,12 @@ export async function startStorageNode(
           await serveRpcRequest(rpc, req, res, config.maxBodyBytes);
           return undefined;
         });
+        // Binary segment transfer for our own clients (binary.ts).
+        for (const method of ["GET", "POST"] as const)
+          server.route(method, "/v1/files/:id/segments", async ({ req, res }) => {
+            await serveBinary(binary, req, res);
+            return undefined;
+          });
       },
     });
   } catch (err) {
@@ -227,6 +237,7 @@ export async function startStorageNode(
         host: config.rpc.host,
         port: config.rpc.port,
         maxBodyBytes: config.maxBodyBytes,
+        binary,
         health: async () => (await fetch(`${agent.url}/healthz`)).ok,
       });
       rpcUrl = rpcServer.url;

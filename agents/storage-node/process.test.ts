@@ -11,9 +11,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { writeAddressBook } from "../core/address-book";
 import { getFreePort, projectRoot, spawnTracked, stopChild, waitFor } from "../core/testing/index.js";
 import { BYTES_PER_SEGMENT, computeFileMerkle, computeMerkleLevels, getFileLayout, toHex } from "../protocol/storage";
-import { ZgsClient, buildSegment, downloadFile, submitFile, uploadSegments } from "./client";
+import { ZgsClient, buildFrame, buildSegment, downloadFile, submitFile, uploadSegments } from "./client";
 import { verifySegment } from "./segments";
 import { startStorageStack, testBytes, type StorageStack } from "./testing";
+import { SEGMENT_STREAM_TYPE } from "./wire";
 
 let stack: StorageStack;
 const root = projectRoot();
@@ -120,8 +121,73 @@ describe("storage node processes", () => {
         );
       }
       expect(stored).toBe(n);
+      // The bytes live in the submission's segment file, the index in LevelDB.
+      expect(fs.readdirSync(path.join(dataDir, "segments"))).toContain(`${String(txSeq).padStart(12, "0")}.seg`);
+      // Resume (over the binary route: the client's default with our node).
       await uploadSegments(data, txSeq, { nodes: [child.client] });
+      expect(child.client.binary).toBe(true);
       const got = await downloadFile(fileRoot, { nodes: [child.client] });
+      expect(Buffer.from(got.data).equals(Buffer.from(data))).toBe(true);
+    } finally {
+      await stopChild(child.proc);
+    }
+  });
+
+  it("SIGKILL in the middle of a streamed binary upload: the index matches the segment file and the upload resumes", async () => {
+    const dataDir = fs.mkdtempSync(path.join(stack.tmp, "killed-bin-"));
+    const port = await getFreePort();
+    let child = await startChild(dataDir, port);
+    const total = 40;
+    const data = testBytes(total * BYTES_PER_SEGMENT - 1234, 43);
+    const { txSeq, root: fileRoot } = await submitFile(data, stack.uploadChain());
+    await waitFor(async () => (await child.client.getFileInfoByTxSeq(txSeq)) !== null, { what: "entry" });
+    const levels = computeMerkleLevels(computeFileMerkle(data).segmentRoots as Uint8Array[]);
+    // One request whose body trickles out a frame every 20 ms, so the node is killed mid-stream.
+    let next = 0;
+    const body = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        if (next >= total) return controller.close();
+        await new Promise((r) => setTimeout(r, 20));
+        controller.enqueue(Buffer.concat(buildFrame(data, levels, next++)));
+      },
+    });
+    const uploading = fetch(`${child.url}/v1/files/${txSeq}/segments`, {
+      method: "POST",
+      headers: { "content-type": SEGMENT_STREAM_TYPE },
+      body,
+      duplex: "half",
+    } as RequestInit).catch((e: unknown) => e);
+    await waitFor(async () => ((await child.client.getFileInfoByTxSeq(txSeq))?.uploadedSegNum ?? 0) >= 16, {
+      what: "16 segments",
+    });
+    child.proc.kill("SIGKILL");
+    await new Promise((r) => child.proc.once("exit", r));
+    expect(await uploading).toBeInstanceOf(Error);
+
+    child = await startChild(dataDir, port);
+    try {
+      const info = await child.client.getFileInfoByTxSeq(txSeq);
+      const n = info!.uploadedSegNum;
+      expect(info!.finalized).toBe(false);
+      expect(n).toBeGreaterThanOrEqual(16);
+      expect(n).toBeLessThan(total);
+      // Every segment the index marks is served and verifies; no other one is.
+      const layout = getFileLayout(data.length);
+      let stored = 0;
+      for (let i = 0; i < total; i++) {
+        const seg = await child.client.downloadSegmentWithProofByTxSeq(txSeq, i);
+        if (!seg) continue;
+        stored++;
+        verifySegment(
+          seg,
+          { txSeq, root: fileRoot, size: data.length, startSector: BigInt(info!.tx.startEntryIndex) },
+          { shardId: 0, numShard: 1 },
+          layout,
+        );
+      }
+      expect(stored).toBe(n);
+      await uploadSegments(data, txSeq, { nodes: [child.client], transport: "binary" });
+      const got = await downloadFile(txSeq, { nodes: [child.client], transport: "binary" });
       expect(Buffer.from(got.data).equals(Buffer.from(data))).toBe(true);
     } finally {
       await stopChild(child.proc);

@@ -194,17 +194,18 @@ export function createZgsRpc(opts: ZgsRpcOptions): ZgsRpc {
         RpcCodes.invalidParams,
         `Invalid params: segment ${index} out of range (${dataSegmentCount(entry.size)} data segments)`,
       );
-    const seg = await store.getSegment(entry.txSeq, index);
-    if (!seg) return null;
-    // Trim to the data sectors, as uploaded.
+    const proof: SdkProof | undefined = await store.getProof(entry.txSeq, index);
+    if (!proof) return null;
+    // The data sectors only, as uploaded, read straight from the segment file.
     const dataSectors = Math.min(
       SECTORS_PER_SEGMENT,
       Math.ceil(entry.size / BYTES_PER_SECTOR) - index * SECTORS_PER_SEGMENT,
     );
-    const proof: SdkProof = seg.proof;
+    const data = await store.readSegmentBytes(entry, index, dataSectors * BYTES_PER_SECTOR);
+    if (!data) return null;
     return {
       root: entry.root,
-      data: Buffer.from(seg.data.subarray(0, dataSectors * BYTES_PER_SECTOR)).toString("base64"),
+      data: Buffer.from(data.buffer, data.byteOffset, data.length).toString("base64"),
       index,
       proof,
       fileSize: entry.size,

@@ -114,7 +114,7 @@ export interface VerifiedSegment {
 /** Decodes strict base64 (no whitespace, valid alphabet and padding). */
 export function decodeBase64Strict(s: unknown): Uint8Array | undefined {
   if (typeof s !== "string" || s.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(s)) return undefined;
-  return new Uint8Array(Buffer.from(s, "base64"));
+  return Buffer.from(s, "base64");
 }
 
 /**
@@ -139,25 +139,11 @@ export function verifySegment(
   if (typeof s.root !== "string" || s.root.toLowerCase() !== target.root.toLowerCase())
     fail(`root ${String(s.root)} is not the file root ${target.root}`);
   if (s.fileSize !== target.size) fail(`fileSize ${String(s.fileSize)} differs from the submitted size ${target.size}`);
-  const numData = dataSegmentCount(target.size);
-  if (index >= numData) fail(`index out of range: the file has ${numData} data segments`);
-  if (!holdsFlowSegment(shard, flowSegmentIndex(target.startSector, index)))
-    fail(
-      `flow segment ${flowSegmentIndex(target.startSector, index)} is not in this node's shard ${shard.shardId}/${shard.numShard}`,
-    );
+  checkPlacement(index, target, shard, fail);
   const data = decodeBase64Strict(s.data);
   if (!data) fail("data is not valid base64");
   const bytes = data as Uint8Array;
-  const sectors = getSegmentSectors(layout, index);
-  const remaining = target.size - index * BYTES_PER_SEGMENT;
-  if (index < numData - 1) {
-    if (bytes.length !== BYTES_PER_SEGMENT)
-      fail(`wrong size ${bytes.length}: a full segment has ${BYTES_PER_SEGMENT} bytes`);
-  } else if (bytes.length < Math.min(remaining, BYTES_PER_SEGMENT) || bytes.length > sectors * BYTES_PER_SECTOR) {
-    fail(
-      `wrong size ${bytes.length}: the last segment has ${remaining} data bytes and at most ${sectors * BYTES_PER_SECTOR}`,
-    );
-  }
+  const sectors = checkSize(index, bytes.length, target, layout, fail);
   const proof = s.proof;
   if (
     typeof proof !== "object" ||
@@ -189,7 +175,97 @@ export function verifySegment(
     });
     if (!ok) fail("merkle proof does not verify against the file root");
   }
+  return {
+    index,
+    data: padToSectors(bytes, sectors),
+    proof: { lemma: lemma.map((h) => h.toLowerCase()), path: [...path] },
+  };
+}
+
+function padToSectors(bytes: Uint8Array, sectors: number): Uint8Array {
+  if (bytes.length === sectors * BYTES_PER_SECTOR) return bytes;
   const padded = new Uint8Array(sectors * BYTES_PER_SECTOR);
   padded.set(bytes);
-  return { index, data: padded, proof: { lemma: lemma.map((h) => h.toLowerCase()), path: [...path] } };
+  return padded;
+}
+
+/** Index in range and in the shard. */
+function checkPlacement(index: number, target: SegmentTarget, shard: ShardConfig, fail: (r: string) => never): void {
+  const numData = dataSegmentCount(target.size);
+  if (index >= numData) fail(`index out of range: the file has ${numData} data segments`);
+  if (!holdsFlowSegment(shard, flowSegmentIndex(target.startSector, index)))
+    fail(
+      `flow segment ${flowSegmentIndex(target.startSector, index)} is not in this node's shard ${shard.shardId}/${shard.numShard}`,
+    );
+}
+
+/** A non-last segment is exactly 256 KiB, the last one at least its data bytes and at most its sectors. @returns the sectors it covers */
+function checkSize(
+  index: number,
+  length: number,
+  target: SegmentTarget,
+  layout: FileLayout,
+  fail: (r: string) => never,
+): number {
+  const numData = dataSegmentCount(target.size);
+  const sectors = getSegmentSectors(layout, index);
+  const remaining = target.size - index * BYTES_PER_SEGMENT;
+  if (index < numData - 1) {
+    if (length !== BYTES_PER_SEGMENT) fail(`wrong size ${length}: a full segment has ${BYTES_PER_SEGMENT} bytes`);
+  } else if (length < Math.min(remaining, BYTES_PER_SEGMENT) || length > sectors * BYTES_PER_SECTOR) {
+    fail(
+      `wrong size ${length}: the last segment has ${remaining} data bytes and at most ${sectors * BYTES_PER_SECTOR}`,
+    );
+  }
+  return sectors;
+}
+
+/**
+ * Checks a segment received in the binary form (raw bytes and the proof's sibling hashes, bottom-up; the path is
+ * implied by the index) against the file entry and the shard, exactly as {@link verifySegment} does for the SDK form.
+ *
+ * @returns the segment padded to its sectors, with its proof in the SDK format (as stored and served by JSON-RPC)
+ * @throws SegmentRejectedError naming the segment and the reason
+ */
+export function verifyRawSegment(
+  index: number,
+  bytes: Uint8Array,
+  siblings: readonly Uint8Array[],
+  target: SegmentTarget,
+  shard: ShardConfig,
+  layout: FileLayout = getFileLayout(target.size),
+  /** The segment root when already computed (e.g. by a hash worker pool over these bytes and sectors). */
+  segmentRoot?: Uint8Array,
+): VerifiedSegment {
+  const fail = (reason: string): never => {
+    throw new SegmentRejectedError(index, reason, target.root);
+  };
+  if (!Number.isSafeInteger(index) || index < 0) throw new SegmentRejectedError(undefined, `bad index ${index}`);
+  checkPlacement(index, target, shard, fail);
+  const sectors = checkSize(index, bytes.length, target, layout, fail);
+  const segRoot = segmentRoot ?? computeSegmentRoot(bytes, sectors);
+  const fileRoot = fromHex(target.root);
+  if (layout.numSegments === 1) {
+    if (siblings.length !== 0) fail("malformed proof for a single-segment file");
+    if (toHex(segRoot) !== target.root.toLowerCase()) fail("data does not hash to the file root");
+  } else {
+    if (siblings.length !== expectedPath(index, layout.numSegments).length) fail("proof length does not fit the index");
+    const ok = verifySegmentProof(fileRoot, {
+      index,
+      numSegments: layout.numSegments,
+      segmentRoot: segRoot,
+      proof: siblings as Uint8Array[],
+    });
+    if (!ok) fail("merkle proof does not verify against the file root");
+  }
+  return {
+    index,
+    data: padToSectors(bytes, sectors),
+    proof: toSdkProof(segRoot, siblings, fileRoot, index, layout.numSegments),
+  };
+}
+
+/** The sibling hashes (bottom-up) of a stored SDK proof: `lemma` without the leaf and the root. */
+export function proofSiblings(proof: SdkProof): Uint8Array[] {
+  return proof.lemma.length <= 1 ? [] : proof.lemma.slice(1, -1).map((h) => fromHex(h as Hex));
 }

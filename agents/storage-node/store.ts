@@ -1,7 +1,10 @@
 /**
- * The node's durable store (LevelDB via classic-level): the file index built from the Flow's `Submit` events and
- * the verified segment data of this node's shard. Every change is one atomic LevelDB batch written with `sync`, so a
- * crash leaves either the old or the new state; writes are serialised by a mutex so counters stay exact.
+ * The node's durable store: a small LevelDB index (classic-level, `<dataDir>/db`) built from the Flow's `Submit`
+ * events, and the verified segment bodies of this node's shard in flat files (`<dataDir>/segments/<txSeq>.seg`, see
+ * {@link SegmentFiles}). Every index change is one atomic LevelDB batch written with `sync`; segment bytes are
+ * written and fdatasync'ed BEFORE the batch that marks them stored (their `prf:` key) and bumps the entry's counter,
+ * so a crash leaves either the old or the new state and never a marked segment without its bytes. Writes are
+ * serialised by a mutex so counters stay exact.
  *
  * Keys (utf8):
  *   meta:id                 random id of this data dir (names the agent's Redis state)
@@ -12,14 +15,26 @@
  *   root:<root>:<txSeq>     "" (root → txSeqs)
  *   pos:<startSector>       txSeq (flow position → entry)
  *   ev:<eventId>            txSeq (which log created the entry, for reorg rewinds)
- *   seg:<txSeq>:<index>     segment bytes, zero-padded to the sectors it covers
- *   prf:<txSeq>:<index>     JSON SdkProof of that segment
+ *   prf:<txSeq>:<index>     JSON SdkProof of a stored segment (its presence marks the segment stored)
+ *   meta:layout             "segment-files/1" (absent in data dirs of the first layout, which kept bytes under
+ *                           seg:<txSeq>:<index>; those are moved into files on open)
+ *
+ * Segment files: segment `index` of a submission sits in slot `floor(index / numShard)` (256 KiB each), zero-padded
+ * to the sectors it covers; slots of segments not marked stored are never read.
  */
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import { ClassicLevel } from "classic-level";
-import { BYTES_PER_SECTOR, SECTORS_PER_SEGMENT, getFileLayout, getSegmentSectors, type Hex } from "../protocol/storage";
+import {
+  BYTES_PER_SECTOR,
+  BYTES_PER_SEGMENT,
+  SECTORS_PER_SEGMENT,
+  getFileLayout,
+  getSegmentSectors,
+  type Hex,
+} from "../protocol/storage";
 import { dataSegmentCount, flowSegmentIndex, segmentsInShard, type SdkProof, type VerifiedSegment } from "./segments";
+import { SegmentFiles } from "./segmentFiles";
 import { holdsFlowSegment, type ShardConfig } from "./shard";
 
 /** A file entry as the Flow recorded it, plus this node's upload state. */
@@ -81,7 +96,9 @@ type Serialized = Omit<FileEntry, "startSector" | "sectors" | "blockNumber"> & {
 
 const pad = (n: number | bigint, w: number) => n.toString().padStart(w, "0");
 const txKey = (txSeq: number) => `tx:${pad(txSeq, 12)}`;
-const segKey = (txSeq: number, i: number) => `seg:${pad(txSeq, 12)}:${pad(i, 10)}`;
+/** First layout: segment bytes in LevelDB (migrated on open). */
+const LEGACY_SEG_PREFIX = "seg:";
+const LAYOUT = "segment-files/1";
 const prfKey = (txSeq: number, i: number) => `prf:${pad(txSeq, 12)}:${pad(i, 10)}`;
 const posKey = (sector: bigint) => `pos:${pad(sector, 20)}`;
 const rootKey = (root: string, txSeq: number) => `root:${root.toLowerCase()}:${pad(txSeq, 12)}`;
@@ -108,6 +125,10 @@ export interface OpenStoreOptions {
   shard: ShardConfig;
   /** The chain and Flow the data belongs to (checked on every open when given). */
   network?: { chainId: number; flowAddress: string };
+  /** LevelDB block cache, bytes (default 8 MiB: the index is small). */
+  cacheSize?: number;
+  /** LevelDB write buffer, bytes (default 4 MiB). */
+  writeBufferSize?: number;
 }
 
 /** The data dir was built from another chain or Flow. */
@@ -129,15 +150,28 @@ export class StorageStore {
 
   private constructor(
     private readonly db: ClassicLevel<string, Uint8Array>,
+    private readonly files: SegmentFiles,
     readonly shard: ShardConfig,
     /** Random id made when the data dir was created: binds the sync state kept in Redis to this data dir. */
     readonly id: string,
   ) {}
 
   /** Opens (creating if needed) the store under `dataDir`. @throws ShardMismatchError */
-  static async open({ dataDir, shard, network }: OpenStoreOptions): Promise<StorageStore> {
+  static async open({
+    dataDir,
+    shard,
+    network,
+    cacheSize = 8 << 20,
+    writeBufferSize = 4 << 20,
+  }: OpenStoreOptions): Promise<StorageStore> {
     fs.mkdirSync(dataDir, { recursive: true });
-    const db = new ClassicLevel<string, Uint8Array>(`${dataDir}/db`, { keyEncoding: "utf8", valueEncoding: "view" });
+    const db = new ClassicLevel<string, Uint8Array>(`${dataDir}/db`, {
+      keyEncoding: "utf8",
+      valueEncoding: "view",
+      cacheSize,
+      writeBufferSize,
+      maxOpenFiles: 64,
+    });
     await db.open();
     const stored = await db.get("meta:shard");
     if (stored) {
@@ -163,12 +197,58 @@ export class StorageStore {
       id = enc.encode(randomBytes(6).toString("hex"));
       await db.put("meta:id", id, { sync: true });
     }
-    return new StorageStore(db, shard, dec.decode(id));
+    const store = new StorageStore(db, new SegmentFiles(`${dataDir}/segments`), shard, dec.decode(id));
+    try {
+      await store.migrateLegacy();
+      await store.sweepOrphans();
+    } catch (err) {
+      await store.close();
+      throw err;
+    }
+    return store;
   }
 
   async close(): Promise<void> {
     await this.chain.catch(() => undefined);
+    await this.files.close();
     await this.db.close();
+  }
+
+  /** The slot (256 KiB unit) of a file segment in its segment file: its rank among the file's segments here. */
+  private slotOffset(index: number): number {
+    return Math.floor(index / this.shard.numShard) * BYTES_PER_SEGMENT;
+  }
+
+  /**
+   * Moves the first layout's segment bytes (`seg:` keys) into segment files: each file's bytes are written and
+   * fsynced, then its keys deleted in one batch; `meta:layout` is set last. A crash midway repeats the move.
+   */
+  private async migrateLegacy(): Promise<void> {
+    if (await this.db.get("meta:layout")) return;
+    let txSeq: number | undefined;
+    let pending: { key: string; offset: number; data: Uint8Array }[] = [];
+    const flush = async () => {
+      if (txSeq === undefined || pending.length === 0) return;
+      await this.files.write(txSeq, pending);
+      const batch = this.db.batch();
+      for (const p of pending) batch.del(p.key);
+      await batch.write({ sync: true });
+      pending = [];
+    };
+    for await (const [key, value] of this.db.iterator({ gte: LEGACY_SEG_PREFIX, lt: `${LEGACY_SEG_PREFIX}~` })) {
+      const [, seqText, indexText] = key.split(":");
+      const seq = Number(seqText);
+      if (seq !== txSeq || pending.length >= 16) await flush();
+      txSeq = seq;
+      pending.push({ key, offset: this.slotOffset(Number(indexText)), data: value });
+    }
+    await flush();
+    await this.db.put("meta:layout", enc.encode(LAYOUT), { sync: true });
+  }
+
+  /** Deletes segment files whose entry is gone (a crash between a reorg's index batch and the unlink). */
+  private async sweepOrphans(): Promise<void> {
+    for (const txSeq of this.files.list()) if (!(await this.getByTxSeq(txSeq))) await this.files.remove(txSeq);
   }
 
   /** Runs write sections one at a time. */
@@ -243,19 +323,29 @@ export class StorageStore {
         uploadedSegments: 0,
         requiredSegments: required.length,
       };
+      // A file left by a reorged-out entry of this txSeq (crash before its unlink) must not be reused.
+      await this.files.remove(sub.txSeq);
       const batch = this.db.batch();
       const donor = (await this.getByRoot(sub.root)).find((e) => e.finalized && e.size === sub.size);
       if (donor && !entry.finalized) {
         // Same bytes; copy what this shard needs (flow positions differ, so the shard's subset may differ too).
+        // The bytes are made durable in the new file before the batch marks them.
         let copied = 0;
+        let writes: { offset: number; data: Uint8Array }[] = [];
         for (const i of required) {
-          const d = await this.db.get(segKey(donor.txSeq, i));
           const p = await this.db.get(prfKey(donor.txSeq, i));
-          if (!d || !p) continue;
-          batch.put(segKey(sub.txSeq, i), d);
+          if (!p) continue;
+          const d = await this.readSlot(donor.txSeq, i, getSegmentSectors(getFileLayout(donor.size), i));
+          if (!d) continue;
+          writes.push({ offset: this.slotOffset(i), data: d });
+          if (writes.length >= 16) {
+            await this.files.write(sub.txSeq, writes);
+            writes = [];
+          }
           batch.put(prfKey(sub.txSeq, i), p);
           copied++;
         }
+        await this.files.write(sub.txSeq, writes);
         entry.uploadedSegments = copied;
         entry.finalized = copied === required.length;
       }
@@ -285,12 +375,11 @@ export class StorageStore {
         batch.del(txKey(txSeq));
         batch.del(rootKey(e.root, txSeq));
         batch.del(posKey(e.startSector));
-        for (let i = 0; i < dataSegmentCount(e.size); i++) {
-          batch.del(segKey(txSeq, i));
-          batch.del(prfKey(txSeq, i));
-        }
+        for (let i = 0; i < dataSegmentCount(e.size); i++) batch.del(prfKey(txSeq, i));
       }
       await batch.write({ sync: true });
+      // After the index no longer points at it (a crash in between leaves an orphan, swept on open).
+      if (e && e.eventId === eventId) await this.files.remove(txSeq);
       return txSeq;
     });
   }
@@ -311,14 +400,17 @@ export class StorageStore {
       const batch = this.db.batch();
       let added = 0;
       const seen = new Set<number>();
+      const writes: { offset: number; data: Uint8Array }[] = [];
       for (const s of segments) {
         if (seen.has(s.index) || (await this.hasSegment(txSeq, s.index))) continue;
         seen.add(s.index);
-        batch.put(segKey(txSeq, s.index), s.data);
+        writes.push({ offset: this.slotOffset(s.index), data: s.data });
         batch.put(prfKey(txSeq, s.index), json(s.proof));
         added++;
       }
       if (added === 0) return { entry, added };
+      // Bytes durable first; only then does the index mark them stored.
+      await this.files.write(txSeq, writes);
       const updated: FileEntry = { ...entry, uploadedSegments: entry.uploadedSegments + added };
       updated.finalized = updated.uploadedSegments >= updated.requiredSegments;
       batch.put(txKey(txSeq), serialize(updated));
@@ -327,11 +419,41 @@ export class StorageStore {
     });
   }
 
+  /** `sectors` sectors of a segment's slot (no check that the segment is marked stored). */
+  private readSlot(txSeq: number, index: number, sectors: number, into?: Uint8Array): Promise<Uint8Array | undefined> {
+    return this.files.read(txSeq, this.slotOffset(index), sectors * BYTES_PER_SECTOR, into);
+  }
+
   /** A stored segment (padded to the sectors it covers) and its proof. */
   async getSegment(txSeq: number, index: number): Promise<{ data: Uint8Array; proof: SdkProof } | undefined> {
-    const [data, proof] = await this.db.getMany([segKey(txSeq, index), prfKey(txSeq, index)]);
-    if (!data || !proof) return undefined;
-    return { data, proof: JSON.parse(dec.decode(proof)) as SdkProof };
+    const entry = await this.getByTxSeq(txSeq);
+    if (!entry || index >= dataSegmentCount(entry.size)) return undefined;
+    const proof = await this.getProof(txSeq, index);
+    if (!proof) return undefined;
+    const data = await this.readSlot(txSeq, index, getSegmentSectors(getFileLayout(entry.size), index));
+    return data ? { data, proof } : undefined;
+  }
+
+  /** The stored proof of a segment, if the segment is stored. */
+  async getProof(txSeq: number, index: number): Promise<SdkProof | undefined> {
+    const p = await this.db.get(prfKey(txSeq, index));
+    return p ? (JSON.parse(dec.decode(p)) as SdkProof) : undefined;
+  }
+
+  /**
+   * The first `length` bytes of a stored segment (at most the sectors it covers), read into `into` when given; for
+   * the download paths, which send only the data sectors.
+   *
+   * @returns the bytes, or undefined when the segment is not stored
+   */
+  async readSegmentBytes(
+    entry: FileEntry,
+    index: number,
+    length: number,
+    into?: Uint8Array,
+  ): Promise<Uint8Array | undefined> {
+    if (!(await this.hasSegment(entry.txSeq, index))) return undefined;
+    return this.files.read(entry.txSeq, this.slotOffset(index), length, into);
   }
 
   /**
@@ -349,12 +471,14 @@ export class StorageStore {
       const to = Math.min(end, segStart + getSegmentSectors(layout, seg));
       if (!holdsFlowSegment(this.shard, flowSegmentIndex(entry.startSector, seg))) return undefined;
       if (seg >= numData) continue; // padding: zeros
-      const data = await this.db.get(segKey(entry.txSeq, seg));
-      if (!data) return undefined;
-      out.set(
-        data.subarray((from - segStart) * BYTES_PER_SECTOR, (to - segStart) * BYTES_PER_SECTOR),
-        (from - start) * BYTES_PER_SECTOR,
+      if (!(await this.hasSegment(entry.txSeq, seg))) return undefined;
+      const got = await this.files.read(
+        entry.txSeq,
+        this.slotOffset(seg) + (from - segStart) * BYTES_PER_SECTOR,
+        (to - from) * BYTES_PER_SECTOR,
+        out.subarray((from - start) * BYTES_PER_SECTOR, (to - start) * BYTES_PER_SECTOR),
       );
+      if (!got) return undefined;
     }
     return out;
   }
