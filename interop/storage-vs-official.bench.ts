@@ -9,7 +9,8 @@
  * no official counterpart here (their absolute gas is in storage-gas.json).
  *
  * Run: `npm run bench -- storage-vs-official` (or `npx tsx interop/storage-vs-official.bench.ts`) (needs `npm ci --prefix interop`). Writes
- * bench/results/storage-vs-official.json.
+ * bench/results/storage-vs-official.json. `BENCH_GAS_ONLY=1` prints the gas table only (no throughput, no file);
+ * `BENCH_TRACE=1` adds a per-operation breakdown of where the gas goes (SSTORE/SLOAD/CALL/LOG/... per contract).
  */
 import fs from "node:fs";
 import os from "node:os";
@@ -182,12 +183,18 @@ function* generated(mib: number): Generator<Uint8Array> {
 async function main(): Promise<void> {
   const gas = await gasComparison();
   console.table(gas);
+  const maxGasRatio = Math.max(...gas.map((r) => r.ratio));
+  if (process.env.BENCH_GAS_ONLY === "1") {
+    // Gas figures only (deterministic): no throughput run and no results file.
+    console.log({ maxGasRatio });
+    return;
+  }
   const tput = await throughput(Number(process.env.BENCH_MIB ?? 64), Number(process.env.BENCH_BIG_MIB ?? 256));
   console.table(tput);
   const official = tput[0].mibPerSecond;
   const bestOurs = Math.max(...tput.slice(1, 3).map((r) => r.mibPerSecond));
   const summary = {
-    maxGasRatio: Math.max(...gas.map((r) => r.ratio)),
+    maxGasRatio,
     throughputSpeedup: +(bestOurs / official).toFixed(1),
     loadAverage: os.loadavg().map((l) => +l.toFixed(2)),
   };
