@@ -37,14 +37,14 @@ library FlowTreeLib {
 
     /// @notice A frontier being updated in memory.
     /// @param length Number of sector positions in use (the flow length), including the reserved position 0.
-    /// @param left The frontier levels read or written so far.
+    /// @param left The frontier levels read or written so far (64 entries).
     /// @param loaded Bit h set iff `left[h]` holds the current value of level h.
     /// @param dirty Bit h set iff level h was written since the last commit.
     /// @param zero `zero[h]` = zeros(h) for h < `zeroCount` (filled on demand, once per call).
     /// @param zeroCount Number of `zero` entries filled.
     struct Frontier {
         uint256 length;
-        bytes32[64] left;
+        bytes32[] left;
         uint256 loaded;
         uint256 dirty;
     }
@@ -67,7 +67,15 @@ library FlowTreeLib {
     /// @param length The current flow length.
     /// @return f The frontier (nothing read yet).
     function open(uint256 length) internal pure returns (Frontier memory f) {
+        bytes32[] memory left;
+        // 64 levels, not zeroed: an entry is only read once its `loaded` bit is set, which writes it first.
+        assembly ("memory-safe") {
+            left := mload(0x40)
+            mstore(left, 64)
+            mstore(0x40, add(left, 0x820))
+        }
         f.length = length;
+        f.left = left;
     }
 
     /// @notice Writes the changed levels that the final length uses back to storage.
