@@ -20,10 +20,11 @@ import {IReward, RewardFill} from "./interfaces/IReward.sol";
 /// - parameters are guarded by PARAMS_ADMIN_ROLE (the reference used a plain foundation-admin address);
 /// - the market and mine are authorised by MARKET_ROLE / MINE_ROLE so the proxies can be initialised in their
 ///   constructors without a circular dependency; payments are kept in this contract (no separate Escrow);
-/// - {fillRewards} takes several fills in one call (the Market sends a whole Flow call's fills at once), and what
-///   a fill reads shares one slot: chunk size (< 2^40 sectors), chunk count (< 2^40), fee rate, and the most
-///   recently granted MARKET_ROLE member, which passes the role check without reading the role mapping (the cache
-///   is cleared when that account loses the role, so it never authorises a non-member).
+/// - {fillRewards} takes several fills in one call (the Market sends a whole Flow call's fills at once); a fill
+///   touches one slot of a pool (locked amount and a started flag); and the parameters it reads share one slot:
+///   chunk size (< 2^40 sectors), chunk count (< 2^40), fee rate, and the most recently granted MARKET_ROLE
+///   member, which passes the role check without reading the role mapping (the cache is cleared when that account
+///   loses the role, so it never authorises a non-member).
 contract Reward is
     IReward,
     AccessControlEnumerableUpgradeable,
@@ -57,14 +58,16 @@ contract Reward is
         Run[] runs;
     }
 
-    /// @dev A chunk's pool as stored: {ChunkReward}'s fields, arranged so that a fill (which reads the release
-    /// start and adds to the locked amount) touches one slot.
+    /// @dev A chunk's pool as stored: {ChunkReward}'s fields plus `started` (= `startTime != 0`), kept next to
+    /// `lockedReward` so that a fill (which checks that the release has not started and adds to the locked amount)
+    /// reads and writes one slot. Locked amounts are below 2^120 wei (SafeCast).
     struct Pool {
-        uint128 lockedReward;
-        uint40 startTime;
-        uint40 lastUpdate;
+        uint120 lockedReward;
+        bool started;
         uint128 claimableReward;
         uint128 distributedReward;
+        uint40 startTime;
+        uint40 lastUpdate;
     }
 
     /// @dev Chunks fully covered by one fill (all but its first and last chunk) share one record: same amount,
@@ -365,7 +368,7 @@ contract Reward is
                 Run({
                     first: SafeCast.toUint64(firstIdx + 1),
                     last: SafeCast.toUint64(lastIdx - 1),
-                    perChunk: SafeCast.toUint128(perChunk),
+                    perChunk: SafeCast.toUint120(perChunk),
                     startTime: uint40(block.timestamp)
                 })
             );
@@ -380,10 +383,11 @@ contract Reward is
     /// Requirements: the chunk's release has not started. Emits a {RewardFilled} event.
     function _addReward(RewardStorage storage $, uint256 pricingIndex, uint256 amount, bool finalized) private {
         Pool storage pool = $.rewards[pricingIndex];
-        if (pool.startTime != 0) revert RewardChunkAlreadyFinalized(pricingIndex);
-        pool.lockedReward += SafeCast.toUint128(amount);
+        if (pool.started) revert RewardChunkAlreadyFinalized(pricingIndex);
+        pool.lockedReward += SafeCast.toUint120(amount);
         if (finalized) {
             uint40 nowTs = uint40(block.timestamp);
+            pool.started = true;
             pool.startTime = nowTs;
             pool.lastUpdate = nowTs;
         }
@@ -395,17 +399,19 @@ contract Reward is
         uint256 released = _releasable($, _copy(pool));
         if (pool.startTime != 0) pool.lastUpdate = uint40(block.timestamp);
         if (released == 0) return;
-        pool.lockedReward -= uint128(released);
+        pool.lockedReward -= uint120(released);
         pool.claimableReward += uint128(released);
     }
 
     /// @dev A chunk's pool, materialised from its run (if any) on first use.
     function _pool(RewardStorage storage $, uint256 pricingIndex) private returns (Pool storage pool) {
         pool = $.rewards[pricingIndex];
-        if (pool.startTime != 0) return pool;
+        if (pool.started) return pool;
         (bool found, Run memory run) = _findRun($, pricingIndex);
         if (found) {
-            pool.lockedReward = run.perChunk;
+            // Fits: checked when the run was recorded.
+            pool.lockedReward = uint120(run.perChunk);
+            pool.started = true;
             pool.startTime = run.startTime;
             pool.lastUpdate = run.startTime;
         }
