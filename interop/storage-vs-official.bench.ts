@@ -10,7 +10,7 @@
  *
  * Run: `npm run bench -- storage-vs-official` (or `npx tsx interop/storage-vs-official.bench.ts`) (needs `npm ci --prefix interop`). Writes
  * bench/results/storage-vs-official.json. `BENCH_GAS_ONLY=1` prints the gas table only (no throughput, no file);
- * `BENCH_TRACE=1` adds a per-operation breakdown of where the gas goes (SSTORE/SLOAD/CALL/LOG/... per contract).
+ * `BENCH_TRACE=1` adds, for our transactions, where the gas went (SSTORE/SLOAD/CALL/LOG/exec per contract).
  */
 import fs from "node:fs";
 import os from "node:os";
@@ -40,6 +40,69 @@ interface GasRow {
   ours: number;
   official: number;
   ratio: number;
+}
+
+const IMPLEMENTATION_SLOT = "0x360894a13ba1a3210667c828492db98dca3e2076cc3735a920a3ca505d382bbc";
+
+interface StructLog {
+  op: string;
+  gas: number;
+  gasCost: number;
+  depth: number;
+  stack?: string[];
+}
+
+/**
+ * Where a transaction's gas went, from the node's `debug_traceTransaction`: per executing contract (a proxy's
+ * implementation is named after the proxy), the cost of SSTORE, SLOAD, LOG*, calls (own cost only: the callee's
+ * gas is counted in the callee) and everything else ("exec"). For BENCH_TRACE=1.
+ */
+async function gasBreakdown(
+  provider: import("ethers").JsonRpcProvider,
+  hash: string,
+  names: Map<string, string>,
+  top: string,
+): Promise<string> {
+  const trace = (await provider.send("debug_traceTransaction", [
+    hash,
+    { disableMemory: true, disableStorage: true },
+  ])) as { structLogs: StructLog[] };
+  const logs = trace.structLogs;
+  const frames: string[] = [top];
+  const totals = new Map<string, number>();
+  for (let i = 0; i < logs.length; i++) {
+    const l = logs[i];
+    frames.length = l.depth;
+    const here = frames[l.depth - 1];
+    let cost = l.gasCost;
+    let kind = ["SSTORE", "SLOAD"].includes(l.op) ? l.op : l.op.startsWith("LOG") ? "LOG" : "exec";
+    if (["CALL", "DELEGATECALL", "STATICCALL"].includes(l.op)) {
+      kind = "CALL";
+      let j = i + 1;
+      while (j < logs.length && logs[j].depth > l.depth) j++;
+      const after = j < logs.length ? logs[j].gas : 0;
+      const entered = i + 1 < logs.length && logs[i + 1].depth > l.depth;
+      const inner = entered ? logs[i + 1].gas - logs[j - 1].gas + logs[j - 1].gasCost : 0;
+      cost = l.gas - after - inner;
+      const raw = String(l.stack?.[l.stack.length - 2] ?? "0").replace(/^0x/, "");
+      const to = (
+        "0x" +
+        BigInt("0x" + raw)
+          .toString(16)
+          .padStart(40, "0")
+      ).toLowerCase();
+      frames[l.depth] = names.get(to) ?? (l.op === "DELEGATECALL" ? here : to.slice(0, 10));
+    }
+    const key = `${here}:${kind}`;
+    totals.set(key, (totals.get(key) ?? 0) + cost);
+  }
+  const byContract = new Map<string, string[]>();
+  for (const [key, gas] of [...totals].sort((a, b) => b[1] - a[1])) {
+    const [contract, kind] = key.split(":");
+    if (!byContract.has(contract)) byContract.set(contract, []);
+    byContract.get(contract)!.push(`${kind} ${gas}`);
+  }
+  return [...byContract].map(([c, parts]) => `${c}: ${parts.join(", ")}`).join(" | ");
 }
 
 function submission(heights: number[], seed: string, submitter: string) {
@@ -75,6 +138,17 @@ async function gasComparison(): Promise<GasRow[]> {
       ours: new ethers.Contract(deployed.contracts.Flow, abi, signer),
       official: new ethers.Contract(official.flow, abi, signer),
     };
+    const trace = process.env.BENCH_TRACE === "1";
+    const names = new Map<string, string>();
+    for (const [name, addr] of Object.entries({
+      Flow: deployed.contracts.Flow,
+      Market: deployed.contracts.Market,
+      Reward: deployed.contracts.Reward,
+    })) {
+      names.set(addr.toLowerCase(), name);
+      const impl = await provider.getStorage(addr, IMPLEMENTATION_SLOT);
+      names.set(("0x" + impl.slice(26)).toLowerCase(), name);
+    }
     const rows: GasRow[] = [];
     const measure = async (
       label: string,
@@ -85,6 +159,10 @@ async function gasComparison(): Promise<GasRow[]> {
         const rc = await (await send(c)).wait();
         if (rc?.status !== 1) throw new Error(`${label} failed on ${name}`);
         gas[name] = Number(rc.gasUsed);
+        // Ours only: the node's full structLog of the official transactions has not come back reliably.
+        if (trace && name === "ours") {
+          console.log(`${label}, ours (${rc.gasUsed}): ${await gasBreakdown(provider, rc.hash, names, "Flow")}`);
+        }
       }
       rows.push({
         operation: label,
