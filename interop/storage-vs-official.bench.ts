@@ -42,38 +42,31 @@ interface GasRow {
   ratio: number;
 }
 
-const IMPLEMENTATION_SLOT = "0x360894a13ba1a3210667c828492db98dca3e2076cc3735a920a3ca505d382bbc";
-
 interface StructLog {
   op: string;
   gas: number;
   gasCost: number;
   depth: number;
-  stack?: string[];
 }
 
 /**
- * Where a transaction's gas went, from the node's `debug_traceTransaction`: per executing contract (a proxy's
- * implementation is named after the proxy), the cost of SSTORE, SLOAD, LOG*, calls (own cost only: the callee's
- * gas is counted in the callee) and everything else ("exec"). For BENCH_TRACE=1.
+ * Where one of our transactions' gas went, from the node's `debug_traceTransaction` (without stacks, which makes
+ * traces of batches too large): per contract, the cost of SSTORE, SLOAD, LOG*, calls (own cost only: the callee's
+ * gas is counted in the callee) and everything else ("exec"). Frames are named by call depth, which our call chain
+ * fixes: Flow proxy → Flow implementation → Market proxy → implementation → Reward proxy → implementation (a refund
+ * to an account without code opens no frame). For BENCH_TRACE=1.
  */
-async function gasBreakdown(
-  provider: import("ethers").JsonRpcProvider,
-  hash: string,
-  names: Map<string, string>,
-  top: string,
-): Promise<string> {
+async function gasBreakdown(provider: import("ethers").JsonRpcProvider, hash: string): Promise<string> {
   const trace = (await provider.send("debug_traceTransaction", [
     hash,
-    { disableMemory: true, disableStorage: true },
+    { disableMemory: true, disableStorage: true, disableStack: true },
   ])) as { structLogs: StructLog[] };
   const logs = trace.structLogs;
-  const frames: string[] = [top];
+  const byDepth = ["Flow", "Flow", "Market", "Market", "Reward", "Reward"];
   const totals = new Map<string, number>();
   for (let i = 0; i < logs.length; i++) {
     const l = logs[i];
-    frames.length = l.depth;
-    const here = frames[l.depth - 1];
+    const here = byDepth[l.depth - 1] ?? `depth ${l.depth}`;
     let cost = l.gasCost;
     let kind = ["SSTORE", "SLOAD"].includes(l.op) ? l.op : l.op.startsWith("LOG") ? "LOG" : "exec";
     if (["CALL", "DELEGATECALL", "STATICCALL"].includes(l.op)) {
@@ -84,14 +77,6 @@ async function gasBreakdown(
       const entered = i + 1 < logs.length && logs[i + 1].depth > l.depth;
       const inner = entered ? logs[i + 1].gas - logs[j - 1].gas + logs[j - 1].gasCost : 0;
       cost = l.gas - after - inner;
-      const raw = String(l.stack?.[l.stack.length - 2] ?? "0").replace(/^0x/, "");
-      const to = (
-        "0x" +
-        BigInt("0x" + raw)
-          .toString(16)
-          .padStart(40, "0")
-      ).toLowerCase();
-      frames[l.depth] = names.get(to) ?? (l.op === "DELEGATECALL" ? here : to.slice(0, 10));
     }
     const key = `${here}:${kind}`;
     totals.set(key, (totals.get(key) ?? 0) + cost);
@@ -139,16 +124,6 @@ async function gasComparison(): Promise<GasRow[]> {
       official: new ethers.Contract(official.flow, abi, signer),
     };
     const trace = process.env.BENCH_TRACE === "1";
-    const names = new Map<string, string>();
-    for (const [name, addr] of Object.entries({
-      Flow: deployed.contracts.Flow,
-      Market: deployed.contracts.Market,
-      Reward: deployed.contracts.Reward,
-    })) {
-      names.set(addr.toLowerCase(), name);
-      const impl = await provider.getStorage(addr, IMPLEMENTATION_SLOT);
-      names.set(("0x" + impl.slice(26)).toLowerCase(), name);
-    }
     const rows: GasRow[] = [];
     const measure = async (
       label: string,
@@ -161,7 +136,7 @@ async function gasComparison(): Promise<GasRow[]> {
         gas[name] = Number(rc.gasUsed);
         // Ours only: the node's full structLog of the official transactions has not come back reliably.
         if (trace && name === "ours") {
-          console.log(`${label}, ours (${rc.gasUsed}): ${await gasBreakdown(provider, rc.hash, names, "Flow")}`);
+          console.log(`${label}, ours (${rc.gasUsed}): ${await gasBreakdown(provider, rc.hash)}`);
         }
       }
       rows.push({
