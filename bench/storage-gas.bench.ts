@@ -2,7 +2,8 @@
  * Gas of the storage log layer on the in-process Hardhat network (solc 0.8.30, viaIR, cancun).
  * Run: `npx tsx bench/storage-gas.bench.ts`. Prints a table and writes bench/results/storage-gas.json.
  * The reference figure for 0G's deployed FixedPriceFlow (SDK-bundled bytecode, nodes [4,1], fresh flow) is
- * 299,350 gas (official-clients.md §2.3); a side-by-side run against that bytecode is a later step.
+ * 299,350 gas (official-clients.md §2.3); the side-by-side run against that bytecode, in the same chain and
+ * with the same submissions, is interop/storage-vs-official.bench.ts (ours/official per operation).
  */
 import fs from "node:fs";
 import path from "node:path";

@@ -9,7 +9,8 @@
  * no official counterpart here (their absolute gas is in storage-gas.json).
  *
  * Run: `npm run bench -- storage-vs-official` (or `npx tsx interop/storage-vs-official.bench.ts`) (needs `npm ci --prefix interop`). Writes
- * bench/results/storage-vs-official.json.
+ * bench/results/storage-vs-official.json. `BENCH_GAS_ONLY=1` prints the gas table only (no throughput, no file);
+ * `BENCH_TRACE=1` adds, for our transactions, where the gas went (SSTORE/SLOAD/CALL/LOG/exec per contract).
  */
 import fs from "node:fs";
 import os from "node:os";
@@ -39,6 +40,54 @@ interface GasRow {
   ours: number;
   official: number;
   ratio: number;
+}
+
+interface StructLog {
+  op: string;
+  gas: number;
+  gasCost: number;
+  depth: number;
+}
+
+/**
+ * Where one of our transactions' gas went, from the node's `debug_traceTransaction` (without stacks, which makes
+ * traces of batches too large): per contract, the cost of SSTORE, SLOAD, LOG*, calls (own cost only: the callee's
+ * gas is counted in the callee) and everything else ("exec"). Frames are named by call depth, which our call chain
+ * fixes: Flow proxy → Flow implementation → Market proxy → implementation → Reward proxy → implementation (a refund
+ * to an account without code opens no frame). For BENCH_TRACE=1.
+ */
+async function gasBreakdown(provider: import("ethers").JsonRpcProvider, hash: string): Promise<string> {
+  const trace = (await provider.send("debug_traceTransaction", [
+    hash,
+    { disableMemory: true, disableStorage: true, disableStack: true },
+  ])) as { structLogs: StructLog[] };
+  const logs = trace.structLogs;
+  const byDepth = ["Flow", "Flow", "Market", "Market", "Reward", "Reward"];
+  const totals = new Map<string, number>();
+  for (let i = 0; i < logs.length; i++) {
+    const l = logs[i];
+    const here = byDepth[l.depth - 1] ?? `depth ${l.depth}`;
+    let cost = l.gasCost;
+    let kind = ["SSTORE", "SLOAD"].includes(l.op) ? l.op : l.op.startsWith("LOG") ? "LOG" : "exec";
+    if (["CALL", "DELEGATECALL", "STATICCALL"].includes(l.op)) {
+      kind = "CALL";
+      let j = i + 1;
+      while (j < logs.length && logs[j].depth > l.depth) j++;
+      const after = j < logs.length ? logs[j].gas : 0;
+      const entered = i + 1 < logs.length && logs[i + 1].depth > l.depth;
+      const inner = entered ? logs[i + 1].gas - logs[j - 1].gas + logs[j - 1].gasCost : 0;
+      cost = l.gas - after - inner;
+    }
+    const key = `${here}:${kind}`;
+    totals.set(key, (totals.get(key) ?? 0) + cost);
+  }
+  const byContract = new Map<string, string[]>();
+  for (const [key, gas] of [...totals].sort((a, b) => b[1] - a[1])) {
+    const [contract, kind] = key.split(":");
+    if (!byContract.has(contract)) byContract.set(contract, []);
+    byContract.get(contract)!.push(`${kind} ${gas}`);
+  }
+  return [...byContract].map(([c, parts]) => `${c}: ${parts.join(", ")}`).join(" | ");
 }
 
 function submission(heights: number[], seed: string, submitter: string) {
@@ -74,6 +123,7 @@ async function gasComparison(): Promise<GasRow[]> {
       ours: new ethers.Contract(deployed.contracts.Flow, abi, signer),
       official: new ethers.Contract(official.flow, abi, signer),
     };
+    const trace = process.env.BENCH_TRACE === "1";
     const rows: GasRow[] = [];
     const measure = async (
       label: string,
@@ -84,6 +134,10 @@ async function gasComparison(): Promise<GasRow[]> {
         const rc = await (await send(c)).wait();
         if (rc?.status !== 1) throw new Error(`${label} failed on ${name}`);
         gas[name] = Number(rc.gasUsed);
+        // Ours only: the node's full structLog of the official transactions has not come back reliably.
+        if (trace && name === "ours") {
+          console.log(`${label}, ours (${rc.gasUsed}): ${await gasBreakdown(provider, rc.hash)}`);
+        }
       }
       rows.push({
         operation: label,
@@ -182,12 +236,18 @@ function* generated(mib: number): Generator<Uint8Array> {
 async function main(): Promise<void> {
   const gas = await gasComparison();
   console.table(gas);
+  const maxGasRatio = Math.max(...gas.map((r) => r.ratio));
+  if (process.env.BENCH_GAS_ONLY === "1") {
+    // Gas figures only (deterministic): no throughput run and no results file.
+    console.log({ maxGasRatio });
+    return;
+  }
   const tput = await throughput(Number(process.env.BENCH_MIB ?? 64), Number(process.env.BENCH_BIG_MIB ?? 256));
   console.table(tput);
   const official = tput[0].mibPerSecond;
   const bestOurs = Math.max(...tput.slice(1, 3).map((r) => r.mibPerSecond));
   const summary = {
-    maxGasRatio: Math.max(...gas.map((r) => r.ratio)),
+    maxGasRatio,
     throughputSpeedup: +(bestOurs / official).toFixed(1),
     loadAverage: os.loadavg().map((l) => +l.toFixed(2)),
   };

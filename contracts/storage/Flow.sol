@@ -3,11 +3,10 @@ pragma solidity ^0.8.24;
 
 import {AccessControlEnumerableUpgradeable} from
     "@openzeppelin/contracts-upgradeable/access/extensions/AccessControlEnumerableUpgradeable.sol";
-import {PausableUpgradeable} from "@openzeppelin/contracts-upgradeable/utils/PausableUpgradeable.sol";
 import {UUPSUpgradeable} from "@openzeppelin/contracts-upgradeable/proxy/utils/UUPSUpgradeable.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {IFlow, EpochRange, EpochRangeWithContextDigest, MineContext} from "./interfaces/IFlow.sol";
-import {IMarket} from "./interfaces/IMarket.sol";
+import {IMarket, FeeCharge} from "./interfaces/IMarket.sol";
 import {Submission, SubmissionData, SubmissionLib} from "./lib/SubmissionLib.sol";
 import {FlowTreeLib} from "./lib/FlowTreeLib.sol";
 import {BlockHashLib} from "./lib/BlockHashLib.sol";
@@ -28,33 +27,35 @@ import {ZgsSpec} from "./lib/ZgsSpec.sol";
 /// - the initial context's `mineStart` is `firstBlock` (the reference left 0 by reading it before it was set);
 /// - catching up closes the oldest pending epoch, then jumps to the newest one (the epochs in between would all
 ///   record empty ranges); `makeContextFixedTimes(cnt)` runs at most `cnt` such steps (the reference ran cnt + 1).
+/// - gas: the per-call state is packed into two slots, the flow tree is updated in memory and committed once per
+///   call (see {FlowTreeLib}), a batch's fees reach Market and Reward in one call each ({IMarket.chargeFees}),
+///   and the pause flag lives in the packed slot (same `paused()`, events and errors as OpenZeppelin's Pausable).
+///   A call's events are therefore all `Submit`s first, then the Market's and Reward's events.
 /// NOTE: `submitter` is caller-chosen, as in 0G (relayers submit for users); `Submit.sender` therefore does not
 /// prove who paid. Indexers that need the payer must read the transaction sender.
-contract Flow is
-    IFlow,
-    AccessControlEnumerableUpgradeable,
-    PausableUpgradeable,
-    UUPSUpgradeable,
-    ReentrancyGuardTransient
-{
+contract Flow is IFlow, AccessControlEnumerableUpgradeable, UUPSUpgradeable, ReentrancyGuardTransient {
     using FlowTreeLib for FlowTreeLib.Tree;
 
     /// @notice May pause and unpause submissions and epoch changes.
     bytes32 public constant PAUSER_ROLE = keccak256("PAUSER_ROLE");
 
+    /// @dev The first two slots are packed so a submission reads two slots and writes one of them:
+    /// slot 0 (configuration, read by every call) and slot 1 (counters, written by every submission).
     /// @custom:storage-location erc7201:zg.storage.Flow
     struct FlowStorage {
         address market;
-        uint256 blocksPerEpoch;
-        uint256 firstBlock;
-        FlowTreeLib.Tree tree;
-        uint256 submissionIndex;
-        uint256 epoch;
-        uint256 epochStartPosition;
+        uint48 firstBlock;
+        uint40 blocksPerEpoch;
+        bool paused;
+        uint64 length;
+        uint64 submissionIndex;
+        uint64 epoch;
+        uint64 epochStartPosition;
         MineContext context;
         mapping(bytes32 digest => EpochRange range) epochRanges;
         EpochRangeWithContextDigest[] epochRangeHistory;
         mapping(uint256 txSeq => bytes32 root) rootByTxSeq;
+        FlowTreeLib.Tree tree;
     }
 
     // keccak256(abi.encode(uint256(keccak256("zg.storage.Flow")) - 1)) & ~bytes32(uint256(0xff))
@@ -65,7 +66,22 @@ contract Flow is
         bytes32 digest;
         uint256 startIndex;
         uint256 length;
-        uint256 fee;
+    }
+
+    /// @dev One submit/batchSubmit call: the tree and counters in memory (written back once by {_close}), the
+    /// price read once, the value not yet charged, and the fees to forward.
+    struct Call {
+        FlowTreeLib.Frontier tree;
+        uint256 submissionIndex;
+        uint256 price;
+        uint256 budget;
+        FeeCharge[] charges;
+        uint256 count;
+    }
+
+    modifier whenNotPaused() {
+        if (_getFlowStorage().paused) revert EnforcedPause();
+        _;
     }
 
     modifier launched() {
@@ -80,10 +96,12 @@ contract Flow is
     }
 
     /// @notice Initialises the proxy.
+    /// @dev Also writes a placeholder into every flow-tree frontier slot (see {FlowTreeLib.init}), about 1.4 M gas
+    /// paid once here instead of by the submissions that first reach each tree height.
     /// @param admin Receives DEFAULT_ADMIN_ROLE and PAUSER_ROLE.
     /// @param market_ The Market (must grant this Flow its FLOW_ROLE).
-    /// @param blocksPerEpoch_ Epoch length in blocks (> 0).
-    /// @param firstBlock_ Launch block: 0 means the current block; otherwise not in the past.
+    /// @param blocksPerEpoch_ Epoch length in blocks (> 0, < 2^40).
+    /// @param firstBlock_ Launch block: 0 means the current block; otherwise not in the past (< 2^48).
     function initialize(
         address admin,
         address market_,
@@ -91,17 +109,18 @@ contract Flow is
         uint256 firstBlock_
     ) external initializer {
         if (admin == address(0) || market_ == address(0) || blocksPerEpoch_ == 0) revert FlowInvalidParameter();
+        if (blocksPerEpoch_ > type(uint40).max || firstBlock_ > type(uint48).max) revert FlowInvalidParameter();
         // A launch block in the past would make the first call replay every epoch since then in one transaction.
         if (firstBlock_ != 0 && firstBlock_ < block.number) revert FlowInvalidParameter();
         __AccessControlEnumerable_init();
-        __Pausable_init();
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
         _grantRole(PAUSER_ROLE, admin);
         FlowStorage storage $ = _getFlowStorage();
-        $.market = market_;
-        $.blocksPerEpoch = blocksPerEpoch_;
         uint256 first = firstBlock_ == 0 ? block.number : firstBlock_;
-        $.firstBlock = first;
+        $.market = market_;
+        $.blocksPerEpoch = uint40(blocksPerEpoch_);
+        $.firstBlock = uint48(first);
+        $.length = 1;
         $.tree.init();
         $.context = MineContext({
             epoch: 0,
@@ -126,8 +145,9 @@ contract Flow is
     {
         FlowStorage storage $ = _getFlowStorage();
         _makeContextLoop($, type(uint256).max);
-        Result memory r = _submit($, submission.data, submission.submitter, _price($), msg.value);
-        _refund(msg.value - r.fee);
+        Call memory c = _open($, 1);
+        Result memory r = _submit($, c, submission.data, submission.submitter);
+        _close($, c);
         return (r.index, r.digest, r.startIndex, r.length);
     }
 
@@ -144,8 +164,9 @@ contract Flow is
     {
         FlowStorage storage $ = _getFlowStorage();
         _makeContextLoop($, type(uint256).max);
-        Result memory r = _submit($, submission, msg.sender, _price($), msg.value);
-        _refund(msg.value - r.fee);
+        Call memory c = _open($, 1);
+        Result memory r = _submit($, c, submission, msg.sender);
+        _close($, c);
         return (r.index, r.digest, r.startIndex, r.length);
     }
 
@@ -163,15 +184,13 @@ contract Flow is
         FlowStorage storage $ = _getFlowStorage();
         _makeContextLoop($, type(uint256).max);
         uint256 n = submissions.length;
-        (indexes, digests, startIndexes, lengths) = _allocate(n);
-        uint256 price = _price($);
-        uint256 budget = msg.value;
+        Call memory c = _open($, n);
+        Result[] memory rs = new Result[](n);
         for (uint256 i = 0; i < n; ++i) {
-            Result memory r = _submit($, submissions[i].data, submissions[i].submitter, price, budget);
-            budget -= r.fee;
-            (indexes[i], digests[i], startIndexes[i], lengths[i]) = (r.index, r.digest, r.startIndex, r.length);
+            rs[i] = _submit($, c, submissions[i].data, submissions[i].submitter);
         }
-        _refund(budget);
+        _close($, c);
+        return _unzip(rs);
     }
 
     /// @inheritdoc IFlow
@@ -188,15 +207,13 @@ contract Flow is
         FlowStorage storage $ = _getFlowStorage();
         _makeContextLoop($, type(uint256).max);
         uint256 n = submissions.length;
-        (indexes, digests, startIndexes, lengths) = _allocate(n);
-        uint256 price = _price($);
-        uint256 budget = msg.value;
+        Call memory c = _open($, n);
+        Result[] memory rs = new Result[](n);
         for (uint256 i = 0; i < n; ++i) {
-            Result memory r = _submit($, submissions[i], msg.sender, price, budget);
-            budget -= r.fee;
-            (indexes[i], digests[i], startIndexes[i], lengths[i]) = (r.index, r.digest, r.startIndex, r.length);
+            rs[i] = _submit($, c, submissions[i], msg.sender);
         }
-        _refund(budget);
+        _close($, c);
+        return _unzip(rs);
     }
 
     /// @inheritdoc IFlow
@@ -222,7 +239,7 @@ contract Flow is
     ) external whenNotPaused launched returns (EpochRangeWithContextDigest memory range) {
         FlowStorage storage $ = _getFlowStorage();
         _makeContextLoop($, type(uint256).max);
-        uint256 length = $.tree.length;
+        uint256 length = $.length;
         if (targetPosition >= length) revert FlowPositionOutOfBounds(targetPosition, length);
         EpochRangeWithContextDigest[] storage history = $.epochRangeHistory;
         uint256 lo = 0;
@@ -238,13 +255,26 @@ contract Flow is
     }
 
     /// @notice Pauses submissions and epoch changes. Only PAUSER_ROLE.
+    /// @dev Reverts with {EnforcedPause} if already paused. Emits a {Paused} event.
     function pause() external onlyRole(PAUSER_ROLE) {
-        _pause();
+        FlowStorage storage $ = _getFlowStorage();
+        if ($.paused) revert EnforcedPause();
+        $.paused = true;
+        emit Paused(msg.sender);
     }
 
     /// @notice Unpauses. Only PAUSER_ROLE.
+    /// @dev Reverts with {ExpectedPause} if not paused. Emits an {Unpaused} event.
     function unpause() external onlyRole(PAUSER_ROLE) {
-        _unpause();
+        FlowStorage storage $ = _getFlowStorage();
+        if (!$.paused) revert ExpectedPause();
+        $.paused = false;
+        emit Unpaused(msg.sender);
+    }
+
+    /// @inheritdoc IFlow
+    function paused() external view returns (bool) {
+        return _getFlowStorage().paused;
     }
 
     /// @inheritdoc IFlow
@@ -270,7 +300,8 @@ contract Flow is
     /// @inheritdoc IFlow
     function getFlowRootByTxSeq(uint256 txSeq) external view returns (bytes32) {
         FlowStorage storage $ = _getFlowStorage();
-        if (txSeq >= $.submissionIndex) revert FlowUnknownTxSeq(txSeq, $.submissionIndex);
+        uint256 count = $.submissionIndex;
+        if (txSeq >= count) revert FlowUnknownTxSeq(txSeq, count);
         return $.rootByTxSeq[txSeq];
     }
 
@@ -281,7 +312,7 @@ contract Flow is
 
     /// @inheritdoc IFlow
     function tree() external view returns (uint256 currentLength, uint256 unstagedHeight) {
-        currentLength = _getFlowStorage().tree.length;
+        currentLength = _getFlowStorage().length;
         unstagedHeight = FlowTreeLib.heightOf(currentLength) + 1;
     }
 
@@ -323,50 +354,75 @@ contract Flow is
     /// @dev Upgrades need DEFAULT_ADMIN_ROLE.
     function _authorizeUpgrade(address) internal override onlyRole(DEFAULT_ADMIN_ROLE) {}
 
-    /// @dev Validates, inserts and charges one submission from `budget`.
-    /// Requirements: `submitter` non-zero, `data` valid, `budget ≥ sectors × price`.
-    /// Emits a {Submit} event, then calls the market (trusted) with the fee.
+    /// @dev Starts a call that will insert `n` submissions: reads the counters and the price once.
+    function _open(FlowStorage storage $, uint256 n) private view returns (Call memory c) {
+        c.tree = FlowTreeLib.open($.length);
+        c.submissionIndex = $.submissionIndex;
+        c.price = IMarket($.market).pricePerSector();
+        c.budget = msg.value;
+        c.charges = new FeeCharge[](n);
+    }
+
+    /// @dev Validates, inserts and charges one submission from the call's budget.
+    /// Requirements: `submitter` non-zero, `data` valid, budget ≥ sectors × price. Emits a {Submit} event.
     function _submit(
         FlowStorage storage $,
+        Call memory c,
         SubmissionData calldata data,
-        address submitter,
-        uint256 price,
-        uint256 budget
+        address submitter
     ) private returns (Result memory r) {
         if (submitter == address(0)) revert FlowZeroSubmitter();
         uint256 sectors = SubmissionLib.validate(data);
+        uint256 price = c.price;
         uint256 fee = sectors * price;
+        uint256 budget = c.budget;
         if (fee > budget) revert NotEnoughFee(price, sectors, budget);
+        c.budget = budget - fee;
 
-        (uint256 before, uint256 startIndex) = _insert($.tree, data, sectors);
-        uint256 index = $.submissionIndex++;
-        $.rootByTxSeq[index] = $.tree.root();
-        r = Result({index: index, digest: SubmissionLib.digest(data), startIndex: startIndex, length: sectors, fee: fee});
+        uint256 before = c.tree.length;
+        uint256 startIndex = _insert($.tree, c.tree, data, sectors);
+        uint256 index = c.submissionIndex++;
+        $.rootByTxSeq[index] = $.tree.root(c.tree);
+        r = Result({index: index, digest: SubmissionLib.digest(data), startIndex: startIndex, length: sectors});
         emit Submit(submitter, r.digest, index, startIndex, sectors, data);
-
-        IMarket($.market).chargeFee{value: fee}(before, sectors, startIndex - before);
+        c.charges[c.count++] = FeeCharge({
+            beforeLength: before,
+            uploadSectors: sectors,
+            paddingSectors: startIndex - before
+        });
     }
 
-    /// @dev Pads (alignment and segment rule) and appends the nodes. Returns the old length and the entry start.
+    /// @dev Ends a call: writes the tree and counters back, then forwards the fees to the market (trusted) in one
+    /// call and refunds what was not charged.
+    function _close(FlowStorage storage $, Call memory c) private {
+        $.tree.commit(c.tree);
+        // Both fit: the tree reverts past 2^64 - 1 sectors, and every submission takes at least one sector.
+        $.length = uint64(c.tree.length);
+        $.submissionIndex = uint64(c.submissionIndex);
+        if (c.count != 0) IMarket($.market).chargeFees{value: msg.value - c.budget}(c.charges);
+        _refund(c.budget);
+    }
+
+    /// @dev Pads (alignment and segment rule) and appends the nodes. Returns the entry start.
     function _insert(
         FlowTreeLib.Tree storage t,
+        FlowTreeLib.Frontier memory f,
         SubmissionData calldata data,
         uint256 sectors
-    ) private returns (uint256 before, uint256 startIndex) {
-        before = t.length;
+    ) private view returns (uint256 startIndex) {
         uint256 firstHeight = data.nodes[0].height;
-        uint256 start = FlowTreeLib.nextAlign(before, firstHeight);
+        uint256 start = FlowTreeLib.nextAlign(f.length, firstHeight);
         // An entry that does not start on a segment boundary must not straddle one.
         if (
             start % ZgsSpec.SECTORS_PER_LOAD != 0 &&
             start / ZgsSpec.SECTORS_PER_LOAD != (start + sectors - 1) / ZgsSpec.SECTORS_PER_LOAD
         ) {
-            t.padTo(FlowTreeLib.nextAlign(before, ZgsSpec.LOG_SECTORS_PER_LOAD));
+            t.padTo(f, FlowTreeLib.nextAlign(f.length, ZgsSpec.LOG_SECTORS_PER_LOAD));
         }
         uint256 n = data.nodes.length;
-        startIndex = t.appendNode(data.nodes[0].root, firstHeight);
+        startIndex = t.appendNode(f, data.nodes[0].root, firstHeight);
         for (uint256 i = 1; i < n; ++i) {
-            t.appendNode(data.nodes[i].root, data.nodes[i].height);
+            t.appendNode(f, data.nodes[i].root, data.nodes[i].height);
         }
     }
 
@@ -379,7 +435,8 @@ contract Flow is
     function _makeContextLoop(FlowStorage storage $, uint256 maxSteps) private {
         if (maxSteps == 0 || !_makeContext($) || maxSteps == 1) return;
         uint256 newest = (block.number - 1 - $.firstBlock) / $.blocksPerEpoch;
-        if (newest > $.epoch + 1) $.epoch = newest - 1;
+        // Fits: an epoch number is at most a block number.
+        if (newest > $.epoch + 1) $.epoch = uint64(newest - 1);
         _makeContext($);
     }
 
@@ -391,7 +448,7 @@ contract Flow is
         if (nextEpochStart >= block.number) return false;
 
         bytes32 root = _currentRoot($);
-        uint256 length = $.tree.length;
+        uint256 length = $.length;
         bytes32 blockDigest = BlockHashLib.blockHash(nextEpochStart);
         bytes32 digest;
         if (blockDigest == bytes32(0)) {
@@ -403,9 +460,10 @@ contract Flow is
             uint128 start = uint128($.epochStartPosition);
             $.epochRanges[digest] = EpochRange({start: start, end: uint128(length)});
             $.epochRangeHistory.push(EpochRangeWithContextDigest({start: start, end: uint128(length), digest: digest}));
-            $.epochStartPosition = length;
+            $.epochStartPosition = uint64(length);
         }
-        $.epoch = nextEpoch;
+        // Fits: nextEpochStart (≥ nextEpoch) is below the current block number.
+        $.epoch = uint64(nextEpoch);
         $.context = MineContext({
             epoch: nextEpoch,
             mineStart: nextEpochStart,
@@ -424,19 +482,24 @@ contract Flow is
         if (!ok) revert FlowRefundFailed(msg.sender, amount);
     }
 
-    function _price(FlowStorage storage $) private view returns (uint256) {
-        return IMarket($.market).pricePerSector();
-    }
-
     function _currentRoot(FlowStorage storage $) private view returns (bytes32) {
         uint256 count = $.submissionIndex;
         return count == 0 ? bytes32(0) : $.rootByTxSeq[count - 1];
     }
 
-    function _allocate(
-        uint256 n
-    ) private pure returns (uint256[] memory, bytes32[] memory, uint256[] memory, uint256[] memory) {
-        return (new uint256[](n), new bytes32[](n), new uint256[](n), new uint256[](n));
+    function _unzip(
+        Result[] memory rs
+    )
+        private
+        pure
+        returns (uint256[] memory indexes, bytes32[] memory digests, uint256[] memory startIndexes, uint256[] memory lengths)
+    {
+        uint256 n = rs.length;
+        (indexes, digests, startIndexes, lengths) = (new uint256[](n), new bytes32[](n), new uint256[](n), new uint256[](n));
+        for (uint256 i = 0; i < n; ++i) {
+            Result memory r = rs[i];
+            (indexes[i], digests[i], startIndexes[i], lengths[i]) = (r.index, r.digest, r.startIndex, r.length);
+        }
     }
 
     function _getFlowStorage() private pure returns (FlowStorage storage $) {

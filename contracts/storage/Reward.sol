@@ -7,7 +7,7 @@ import {PausableUpgradeable} from "@openzeppelin/contracts-upgradeable/utils/Pau
 import {UUPSUpgradeable} from "@openzeppelin/contracts-upgradeable/proxy/utils/UUPSUpgradeable.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
-import {IReward} from "./interfaces/IReward.sol";
+import {IReward, RewardFill} from "./interfaces/IReward.sol";
 
 /// @title Reward
 /// @notice Per-pricing-chunk reward pools with linear release. See {IReward}.
@@ -19,7 +19,12 @@ import {IReward} from "./interfaces/IReward.sol";
 /// - the rounding dust of a fill spanning several chunks goes to the last chunk (the reference left it unassigned);
 /// - parameters are guarded by PARAMS_ADMIN_ROLE (the reference used a plain foundation-admin address);
 /// - the market and mine are authorised by MARKET_ROLE / MINE_ROLE so the proxies can be initialised in their
-///   constructors without a circular dependency; payments are kept in this contract (no separate Escrow).
+///   constructors without a circular dependency; payments are kept in this contract (no separate Escrow);
+/// - {fillRewards} takes several fills in one call (the Market sends a whole Flow call's fills at once); a fill
+///   touches one slot of a pool (locked amount and a started flag); and the parameters it reads share one slot:
+///   chunk size (< 2^40 sectors), chunk count (< 2^40), fee rate, and the most recently granted MARKET_ROLE
+///   member, which passes the role check without reading the role mapping (the cache is cleared when that account
+///   loses the role, so it never authorises a non-member).
 contract Reward is
     IReward,
     AccessControlEnumerableUpgradeable,
@@ -40,16 +45,29 @@ contract Reward is
 
     /// @custom:storage-location erc7201:zg.storage.Reward
     struct RewardStorage {
-        uint256 sectorsPerChunk;
-        uint256 releaseSeconds;
+        uint40 sectorsPerChunk;
+        uint40 chunkCount;
+        uint16 serviceFeeRateBps;
+        address marketCache;
         uint256 baseReward;
         uint256 totalBaseReward;
-        uint256 serviceFeeRateBps;
         address treasury;
-        uint256 chunkCount;
-        mapping(uint256 pricingIndex => ChunkReward pool) rewards;
+        uint64 releaseSeconds;
+        mapping(uint256 pricingIndex => Pool pool) rewards;
         mapping(address payee => uint256 amount) payments;
         Run[] runs;
+    }
+
+    /// @dev A chunk's pool as stored: {ChunkReward}'s fields plus `started` (= `startTime != 0`), kept next to
+    /// `lockedReward` so that a fill (which checks that the release has not started and adds to the locked amount)
+    /// reads and writes one slot. Locked amounts are below 2^120 wei (SafeCast).
+    struct Pool {
+        uint120 lockedReward;
+        bool started;
+        uint128 claimableReward;
+        uint128 distributedReward;
+        uint40 startTime;
+        uint40 lastUpdate;
     }
 
     /// @dev Chunks fully covered by one fill (all but its first and last chunk) share one record: same amount,
@@ -65,6 +83,12 @@ contract Reward is
     // keccak256(abi.encode(uint256(keccak256("zg.storage.Reward")) - 1)) & ~bytes32(uint256(0xff))
     bytes32 private constant _REWARD_STORAGE = 0x484af9ffbcc4a70ba0a91f0b6ff067a2c3ab765d0ba1e1e13a21eb89b7093a00;
 
+    /// @dev MARKET_ROLE check, with the cached member first.
+    modifier onlyMarket() {
+        if (msg.sender != _getRewardStorage().marketCache) _checkRole(MARKET_ROLE);
+        _;
+    }
+
     /// @custom:oz-upgrades-unsafe-allow constructor
     constructor() {
         _disableInitializers();
@@ -72,8 +96,8 @@ contract Reward is
 
     /// @notice Initialises the proxy.
     /// @param admin Receives DEFAULT_ADMIN_ROLE, PARAMS_ADMIN_ROLE and PAUSER_ROLE.
-    /// @param sectorsPerChunk_ Pricing-chunk size in sectors (> 0).
-    /// @param releaseSeconds_ Linear release period (> 0).
+    /// @param sectorsPerChunk_ Pricing-chunk size in sectors (> 0, < 2^40).
+    /// @param releaseSeconds_ Linear release period (> 0, < 2^64).
     /// @param treasury_ Receiver of service fees.
     /// @param serviceFeeRateBps_ Service fee on fills (≤ 10000).
     /// @param baseReward_ Base reward per accepted answer, paid from donations.
@@ -88,6 +112,7 @@ contract Reward is
         if (admin == address(0) || treasury_ == address(0) || sectorsPerChunk_ == 0 || releaseSeconds_ == 0) {
             revert RewardInvalidParameter();
         }
+        if (sectorsPerChunk_ > type(uint40).max || releaseSeconds_ > type(uint64).max) revert RewardInvalidParameter();
         if (serviceFeeRateBps_ > BPS) revert RewardFeeRateTooHigh(serviceFeeRateBps_);
         __AccessControlEnumerable_init();
         __Pausable_init();
@@ -95,10 +120,10 @@ contract Reward is
         _grantRole(PARAMS_ADMIN_ROLE, admin);
         _grantRole(PAUSER_ROLE, admin);
         RewardStorage storage $ = _getRewardStorage();
-        $.sectorsPerChunk = sectorsPerChunk_;
-        $.releaseSeconds = releaseSeconds_;
+        $.sectorsPerChunk = uint40(sectorsPerChunk_);
+        $.releaseSeconds = uint64(releaseSeconds_);
         $.treasury = treasury_;
-        $.serviceFeeRateBps = serviceFeeRateBps_;
+        $.serviceFeeRateBps = uint16(serviceFeeRateBps_);
         $.baseReward = baseReward_;
         emit TreasuryUpdated(treasury_);
         emit ServiceFeeRateUpdated(serviceFeeRateBps_);
@@ -106,46 +131,22 @@ contract Reward is
     }
 
     /// @inheritdoc IReward
-    function fillReward(uint256 beforeLength, uint256 chargedSectors) external payable onlyRole(MARKET_ROLE) {
+    function fillReward(uint256 beforeLength, uint256 chargedSectors) external payable onlyMarket {
+        _fill(_getRewardStorage(), beforeLength, chargedSectors, msg.value);
+    }
+
+    /// @inheritdoc IReward
+    function fillRewards(RewardFill[] calldata fills) external payable onlyMarket {
         RewardStorage storage $ = _getRewardStorage();
-        uint256 rest = msg.value;
-        uint256 serviceFee = (rest * $.serviceFeeRateBps) / BPS;
-        if (serviceFee > 0) {
-            rest -= serviceFee;
-            _credit($, $.treasury, serviceFee);
+        uint256 n = fills.length;
+        uint256 total;
+        for (uint256 i = 0; i < n; ++i) {
+            total += fills[i].amount;
         }
-        if (chargedSectors == 0) {
-            // Nothing to fill; a zero-sector fill with value would lose the value, so it goes to the treasury.
-            if (rest > 0) _credit($, $.treasury, rest);
-            return;
+        if (total != msg.value) revert RewardFillMismatch(total, msg.value);
+        for (uint256 i = 0; i < n; ++i) {
+            _fill($, fills[i].beforeLength, fills[i].chargedSectors, fills[i].amount);
         }
-        uint256 size = $.sectorsPerChunk;
-        uint256 afterLength = beforeLength + chargedSectors;
-        uint256 firstIdx = beforeLength / size;
-        uint256 lastIdx = (afterLength - 1) / size;
-        bool lastFinalized = afterLength % size == 0;
-        if (lastIdx + 1 > $.chunkCount) $.chunkCount = lastIdx + 1;
-        if (firstIdx == lastIdx) {
-            _addReward($, firstIdx, rest, lastFinalized);
-            return;
-        }
-        uint256 assigned = (rest * ((firstIdx + 1) * size - beforeLength)) / chargedSectors;
-        _addReward($, firstIdx, assigned, true);
-        if (lastIdx > firstIdx + 1) {
-            uint256 perChunk = (rest * size) / chargedSectors;
-            $.runs.push(
-                Run({
-                    first: SafeCast.toUint64(firstIdx + 1),
-                    last: SafeCast.toUint64(lastIdx - 1),
-                    perChunk: SafeCast.toUint128(perChunk),
-                    startTime: uint40(block.timestamp)
-                })
-            );
-            assigned += perChunk * (lastIdx - firstIdx - 1);
-            emit RewardRangeFilled(firstIdx + 1, lastIdx - 1, perChunk);
-        }
-        // The last chunk takes the remainder, so no rounding dust is left unassigned.
-        _addReward($, lastIdx, rest - assigned, lastFinalized);
     }
 
     /// @inheritdoc IReward
@@ -155,7 +156,7 @@ contract Reward is
         bytes32 minerId
     ) external onlyRole(MINE_ROLE) {
         RewardStorage storage $ = _getRewardStorage();
-        ChunkReward storage pool = _pool($, pricingIndex);
+        Pool storage pool = _pool($, pricingIndex);
         _release($, pool);
         uint256 share = pool.claimableReward / 2;
         if (share > 0) {
@@ -203,7 +204,7 @@ contract Reward is
     /// @param bps The rate in basis points (≤ 10000).
     function setServiceFeeRate(uint256 bps) external onlyRole(PARAMS_ADMIN_ROLE) {
         if (bps > BPS) revert RewardFeeRateTooHigh(bps);
-        _getRewardStorage().serviceFeeRateBps = bps;
+        _getRewardStorage().serviceFeeRateBps = uint16(bps);
         emit ServiceFeeRateUpdated(bps);
     }
 
@@ -319,17 +320,74 @@ contract Reward is
         return getRoleMemberCount(MINE_ROLE) == 0 ? address(0) : getRoleMember(MINE_ROLE, 0);
     }
 
+    /// @dev Granting MARKET_ROLE also caches the account for {onlyMarket}.
+    function _grantRole(bytes32 role, address account) internal override returns (bool granted) {
+        granted = super._grantRole(role, account);
+        if (role == MARKET_ROLE) _getRewardStorage().marketCache = account;
+    }
+
+    /// @dev Revoking (or renouncing) MARKET_ROLE clears the cache if it held that account.
+    function _revokeRole(bytes32 role, address account) internal override returns (bool revoked) {
+        revoked = super._revokeRole(role, account);
+        RewardStorage storage $ = _getRewardStorage();
+        if (role == MARKET_ROLE && $.marketCache == account) $.marketCache = address(0);
+    }
+
     /// @dev Upgrades need DEFAULT_ADMIN_ROLE.
     function _authorizeUpgrade(address) internal override onlyRole(DEFAULT_ADMIN_ROLE) {}
+
+    /// @dev One fill of `amount` for the range `[beforeLength, beforeLength + chargedSectors)`: the service fee to
+    /// the treasury, then the rest spread over the chunks in proportion to the sectors each receives.
+    function _fill(RewardStorage storage $, uint256 beforeLength, uint256 chargedSectors, uint256 amount) private {
+        uint256 rest = amount;
+        uint256 serviceFee = (rest * $.serviceFeeRateBps) / BPS;
+        if (serviceFee > 0) {
+            rest -= serviceFee;
+            _credit($, $.treasury, serviceFee);
+        }
+        if (chargedSectors == 0) {
+            // Nothing to fill; a zero-sector fill with value would lose the value, so it goes to the treasury.
+            if (rest > 0) _credit($, $.treasury, rest);
+            return;
+        }
+        uint256 size = $.sectorsPerChunk;
+        uint256 afterLength = beforeLength + chargedSectors;
+        uint256 firstIdx = beforeLength / size;
+        uint256 lastIdx = (afterLength - 1) / size;
+        bool lastFinalized = afterLength % size == 0;
+        if (lastIdx + 1 > $.chunkCount) $.chunkCount = SafeCast.toUint40(lastIdx + 1);
+        if (firstIdx == lastIdx) {
+            _addReward($, firstIdx, rest, lastFinalized);
+            return;
+        }
+        uint256 assigned = (rest * ((firstIdx + 1) * size - beforeLength)) / chargedSectors;
+        _addReward($, firstIdx, assigned, true);
+        if (lastIdx > firstIdx + 1) {
+            uint256 perChunk = (rest * size) / chargedSectors;
+            $.runs.push(
+                Run({
+                    first: SafeCast.toUint64(firstIdx + 1),
+                    last: SafeCast.toUint64(lastIdx - 1),
+                    perChunk: SafeCast.toUint120(perChunk),
+                    startTime: uint40(block.timestamp)
+                })
+            );
+            assigned += perChunk * (lastIdx - firstIdx - 1);
+            emit RewardRangeFilled(firstIdx + 1, lastIdx - 1, perChunk);
+        }
+        // The last chunk takes the remainder, so no rounding dust is left unassigned.
+        _addReward($, lastIdx, rest - assigned, lastFinalized);
+    }
 
     /// @dev Adds to a chunk's locked pool; starts its release when `finalized`.
     /// Requirements: the chunk's release has not started. Emits a {RewardFilled} event.
     function _addReward(RewardStorage storage $, uint256 pricingIndex, uint256 amount, bool finalized) private {
-        ChunkReward storage pool = $.rewards[pricingIndex];
-        if (pool.startTime != 0) revert RewardChunkAlreadyFinalized(pricingIndex);
-        pool.lockedReward += SafeCast.toUint128(amount);
+        Pool storage pool = $.rewards[pricingIndex];
+        if (pool.started) revert RewardChunkAlreadyFinalized(pricingIndex);
+        pool.lockedReward += SafeCast.toUint120(amount);
         if (finalized) {
             uint40 nowTs = uint40(block.timestamp);
+            pool.started = true;
             pool.startTime = nowTs;
             pool.lastUpdate = nowTs;
         }
@@ -337,28 +395,30 @@ contract Reward is
     }
 
     /// @dev Moves what the linear schedule has released since the last update from locked to claimable.
-    function _release(RewardStorage storage $, ChunkReward storage pool) private {
-        uint256 released = _releasable($, pool);
+    function _release(RewardStorage storage $, Pool storage pool) private {
+        uint256 released = _releasable($, _copy(pool));
         if (pool.startTime != 0) pool.lastUpdate = uint40(block.timestamp);
         if (released == 0) return;
-        pool.lockedReward -= uint128(released);
+        pool.lockedReward -= uint120(released);
         pool.claimableReward += uint128(released);
     }
 
     /// @dev A chunk's pool, materialised from its run (if any) on first use.
-    function _pool(RewardStorage storage $, uint256 pricingIndex) private returns (ChunkReward storage pool) {
+    function _pool(RewardStorage storage $, uint256 pricingIndex) private returns (Pool storage pool) {
         pool = $.rewards[pricingIndex];
-        if (pool.startTime != 0) return pool;
+        if (pool.started) return pool;
         (bool found, Run memory run) = _findRun($, pricingIndex);
         if (found) {
-            pool.lockedReward = run.perChunk;
+            // Fits: checked when the run was recorded.
+            pool.lockedReward = uint120(run.perChunk);
+            pool.started = true;
             pool.startTime = run.startTime;
             pool.lastUpdate = run.startTime;
         }
     }
 
     function _viewPool(RewardStorage storage $, uint256 pricingIndex) private view returns (ChunkReward memory pool) {
-        pool = $.rewards[pricingIndex];
+        pool = _copy($.rewards[pricingIndex]);
         if (pool.startTime != 0) return pool;
         (bool found, Run memory run) = _findRun($, pricingIndex);
         if (found) {
@@ -391,6 +451,16 @@ contract Reward is
         uint256 expected = (total * (block.timestamp - start)) / $.releaseSeconds;
         if (expected > total) expected = total;
         return expected > unlocked ? expected - unlocked : 0;
+    }
+
+    function _copy(Pool storage p) private view returns (ChunkReward memory) {
+        return ChunkReward({
+            lockedReward: p.lockedReward,
+            claimableReward: p.claimableReward,
+            distributedReward: p.distributedReward,
+            startTime: p.startTime,
+            lastUpdate: p.lastUpdate
+        });
     }
 
     function _credit(RewardStorage storage $, address payee, uint256 amount) private {

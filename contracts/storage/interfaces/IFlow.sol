@@ -68,6 +68,13 @@ interface IFlow {
         bytes32 context
     );
 
+    /// @notice Submissions and epoch changes were paused (same signature as OpenZeppelin's Pausable).
+    /// @param account The pauser.
+    event Paused(address account);
+    /// @notice Submissions and epoch changes were resumed (same signature as OpenZeppelin's Pausable).
+    /// @param account The pauser.
+    event Unpaused(address account);
+
     /// @notice The fee sent does not cover the submission. Same signature as 0G's (selector 0xf85c6482).
     /// @param price The price per sector.
     /// @param amount The sectors charged.
@@ -90,8 +97,13 @@ interface IFlow {
     /// @param to The caller.
     /// @param amount The refund.
     error FlowRefundFailed(address to, uint256 amount);
-    /// @notice A zero address or zero parameter given to the initializer.
+    /// @notice A zero address, a zero parameter, or a parameter too large for its packed field, given to the
+    /// initializer.
     error FlowInvalidParameter();
+    /// @notice The call needs the contract unpaused (same selector as OpenZeppelin's Pausable).
+    error EnforcedPause();
+    /// @notice The call needs the contract paused (same selector as OpenZeppelin's Pausable).
+    error ExpectedPause();
     /// @notice No submission has this sequence number.
     /// @param txSeq The sequence number.
     /// @param count Number of submissions so far.
@@ -219,4 +231,8 @@ interface IFlow {
     /// @notice Epoch length in blocks.
     /// @return The length.
     function blocksPerEpoch() external view returns (uint256);
+
+    /// @notice Whether submissions and epoch changes are paused.
+    /// @return True while paused.
+    function paused() external view returns (bool);
 }

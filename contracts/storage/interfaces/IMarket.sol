@@ -1,6 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.24;
 
+/// @notice One submission's charge: the flow length before it, its own sectors and the padding inserted before it.
+struct FeeCharge {
+    uint256 beforeLength;
+    uint256 uploadSectors;
+    uint256 paddingSectors;
+}
+
 /// @title IMarket
 /// @notice Fixed-price storage market: quotes the price per sector and forwards each upload's fee to Reward,
 /// split between the padding sectors and the uploaded sectors. Call-compatible with 0G's `FixedPrice`.
@@ -23,6 +30,9 @@ interface IMarket {
     error MarketFeeMismatch(uint256 expected, uint256 received);
     /// @notice A zero address given to the initializer.
     error MarketZeroAddress();
+    /// @notice A price too large for its packed field (2^96 - 1 wei per sector).
+    /// @param price The price given.
+    error MarketPriceTooHigh(uint256 price);
 
     /// @notice Price per 256-byte sector, in wei (the SDK reads this).
     /// @return The price.
@@ -39,6 +49,13 @@ interface IMarket {
     /// @param uploadSectors Sectors of the submission.
     /// @param paddingSectors Padding sectors inserted before it.
     function chargeFee(uint256 beforeLength, uint256 uploadSectors, uint256 paddingSectors) external payable;
+
+    /// @notice Forwards the fees of several submissions to Reward in one call. Only the Flow (FLOW_ROLE).
+    /// @dev Same effects as one {chargeFee} per entry, in order (a {FeeCharged} event each, the same Reward
+    /// fills and amounts), but one value transfer and one Reward call in all. `msg.value` must equal
+    /// `Σ uploadSectors × pricePerSector`.
+    /// @param charges The submissions, in flow order.
+    function chargeFees(FeeCharge[] calldata charges) external payable;
 
     /// @notice The Flow allowed to charge fees (first FLOW_ROLE member, zero if none).
     /// @return The flow address.

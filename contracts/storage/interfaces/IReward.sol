@@ -1,6 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.24;
 
+/// @notice A fee for the flow range `[beforeLength, beforeLength + chargedSectors)`.
+struct RewardFill {
+    uint256 beforeLength;
+    uint256 chargedSectors;
+    uint256 amount;
+}
+
 /// @title IReward
 /// @notice Per-pricing-chunk reward pools, filled by the Market and released linearly over `releaseSeconds`;
 /// each accepted PoRA answer pays half of the recalled chunk's claimable pool plus a base reward. Payouts are
@@ -70,8 +77,12 @@ interface IReward {
     /// @notice Service fee above 100 %.
     /// @param bps The rate given.
     error RewardFeeRateTooHigh(uint256 bps);
-    /// @notice Zero address or zero parameter.
+    /// @notice Zero address, zero parameter, or a parameter too large for its packed field.
     error RewardInvalidParameter();
+    /// @notice `fillRewards` received a value different from the sum of its amounts.
+    /// @param expected The sum of the amounts.
+    /// @param received The value sent.
+    error RewardFillMismatch(uint256 expected, uint256 received);
     /// @notice Nothing to withdraw.
     /// @param payee The payee.
     error RewardNothingToWithdraw(address payee);
@@ -84,6 +95,11 @@ interface IReward {
     /// @param beforeLength First sector of the range.
     /// @param chargedSectors Sectors in the range.
     function fillReward(uint256 beforeLength, uint256 chargedSectors) external payable;
+
+    /// @notice Several {fillReward}s in one call, in order, each with its own `amount`. Only MARKET_ROLE.
+    /// @dev `msg.value` must equal `Σ amount`.
+    /// @param fills The ranges and their fees.
+    function fillRewards(RewardFill[] calldata fills) external payable;
 
     /// @notice Pays a miner for an accepted answer that recalled pricing chunk `pricingIndex`. Only MINE_ROLE.
     /// @param pricingIndex The chunk.

@@ -90,10 +90,16 @@ library SubmissionLib {
     function digest(SubmissionData calldata data) internal pure returns (bytes32) {
         SubmissionNode[] calldata nodes = data.nodes;
         uint256 n = nodes.length;
-        bytes32[] memory roots = new bytes32[](n);
-        for (uint256 i = 0; i < n; ++i) {
-            roots[i] = nodes[i].root;
+        bytes32 result;
+        // The roots are every other word of the calldata array: gather them in scratch memory past the free
+        // pointer (not allocated, nothing else runs in between) and hash them.
+        assembly ("memory-safe") {
+            let buf := mload(0x40)
+            for { let i := 0 } lt(i, n) { i := add(i, 1) } {
+                mstore(add(buf, shl(5, i)), calldataload(add(nodes.offset, shl(6, i))))
+            }
+            result := keccak256(buf, shl(5, n))
         }
-        return keccak256(abi.encodePacked(roots));
+        return result;
     }
 }

@@ -82,6 +82,9 @@ describe("Flow", function () {
         [admin.address, ZeroAddress, 10, 0],
         [admin.address, await market.getAddress(), 0, 0],
         [admin.address, await market.getAddress(), 10, 1],
+        // Too large for the packed fields.
+        [admin.address, await market.getAddress(), 1n << 40n, 0],
+        [admin.address, await market.getAddress(), 10, 1n << 48n],
       ]) {
         await expect(
           proxy.deploy(await impl.getAddress(), factory.interface.encodeFunctionData("initialize", args)),
@@ -96,6 +99,28 @@ describe("Flow", function () {
       // The first field of FlowStorage is the market address.
       const raw = await ethers.provider.getStorage(await flow.getAddress(), slot);
       expect(ethers.getAddress("0x" + raw.slice(26))).to.equal(await flow.market());
+      // Slot 0 packs market | firstBlock (48 bits) | blocksPerEpoch (40 bits) | paused.
+      const word = BigInt(raw);
+      expect((word >> 160n) & ((1n << 48n) - 1n)).to.equal(await flow.firstBlock());
+      expect((word >> 208n) & ((1n << 40n) - 1n)).to.equal(await flow.blocksPerEpoch());
+      expect(word >> 248n).to.equal(0n);
+      // Slot 1 packs length | submissionIndex | epoch | epochStartPosition (64 bits each).
+      const counters = BigInt(await ethers.provider.getStorage(await flow.getAddress(), slot + 1n));
+      expect(counters & ((1n << 64n) - 1n)).to.equal((await flow.tree()).currentLength);
+      expect(counters >> 64n).to.equal(0n);
+    });
+
+    it("pre-initialises every frontier slot above level 0 so no submission writes a fresh slot there", async function () {
+      const { flow } = await loadFixture(fixture);
+      const base =
+        BigInt(keccak256(coder.encode(["uint256"], [BigInt(keccak256(toUtf8Bytes("zg.storage.Flow"))) - 1n]))) & ~0xffn;
+      // FlowStorage: 2 packed slots, MineContext (6), epochRanges, epochRangeHistory, rootByTxSeq, then left[64].
+      const left = base + 11n;
+      expect(BigInt(await ethers.provider.getStorage(await flow.getAddress(), left))).to.equal(0n);
+      for (let h = 1n; h < 64n; h++) {
+        expect(BigInt(await ethers.provider.getStorage(await flow.getAddress(), left + h))).to.equal(1n);
+      }
+      expect(BigInt(await ethers.provider.getStorage(await flow.getAddress(), left + 64n))).to.equal(0n);
     });
   });
 
@@ -576,6 +601,17 @@ describe("Flow", function () {
         flow,
         "Submit",
       );
+    });
+
+    it("emits Paused/Unpaused, reports paused(), and rejects pausing twice or unpausing when not paused", async function () {
+      const { flow, admin } = await loadFixture(fixture);
+      expect(await flow.paused()).to.equal(false);
+      await expect(flow.connect(admin).unpause()).to.be.revertedWithCustomError(flow, "ExpectedPause");
+      await expect(flow.connect(admin).pause()).to.emit(flow, "Paused").withArgs(admin.address);
+      expect(await flow.paused()).to.equal(true);
+      await expect(flow.connect(admin).pause()).to.be.revertedWithCustomError(flow, "EnforcedPause");
+      await expect(flow.connect(admin).unpause()).to.emit(flow, "Unpaused").withArgs(admin.address);
+      expect(await flow.paused()).to.equal(false);
     });
   });
 

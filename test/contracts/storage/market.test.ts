@@ -59,6 +59,26 @@ describe("Market", function () {
       await expect(market.connect(admin).setPricePerSector(99)).to.not.emit(market, "PricePerSectorUpdated");
     });
 
+    it("reverts MarketPriceTooHigh for a price of 2^96 or more (initializer and setter)", async function () {
+      const { market, admin, reward } = await loadFixture(fixture);
+      await expect(market.connect(admin).setPricePerSector(1n << 96n))
+        .to.be.revertedWithCustomError(market, "MarketPriceTooHigh")
+        .withArgs(1n << 96n);
+      await market.connect(admin).setPricePerSector((1n << 96n) - 1n);
+      expect(await market.pricePerSector()).to.equal((1n << 96n) - 1n);
+      const factory = await ethers.getContractFactory("Market");
+      const impl = await factory.deploy();
+      const proxy = await ethers.getContractFactory("ERC1967Proxy");
+      await expect(
+        proxy.deploy(
+          await impl.getAddress(),
+          factory.interface.encodeFunctionData("initialize", [admin.address, 1n << 96n, await reward.getAddress()]),
+        ),
+      )
+        .to.be.revertedWithCustomError(factory, "MarketPriceTooHigh")
+        .withArgs(1n << 96n);
+    });
+
     it("reverts for accounts without PARAMS_ADMIN_ROLE", async function () {
       const { market, other } = await loadFixture(fixture);
       await expect(market.connect(other).setPricePerSector(1))
@@ -105,10 +125,78 @@ describe("Market", function () {
     });
   });
 
+  describe("chargeFees", function () {
+    it("reverts for callers without FLOW_ROLE", async function () {
+      const { market, other } = await loadFixture(fixture);
+      await expect(
+        market.connect(other).chargeFees([{ beforeLength: 0, uploadSectors: 1, paddingSectors: 0 }], { value: PRICE }),
+      )
+        .to.be.revertedWithCustomError(market, "AccessControlUnauthorizedAccount")
+        .withArgs(other.address, await market.FLOW_ROLE());
+    });
+
+    it("reverts MarketFeeMismatch unless msg.value is exactly Σ uploadSectors × price", async function () {
+      const { market, flowSigner } = await loadFixture(fixture);
+      const charges = [
+        { beforeLength: 1, uploadSectors: 3, paddingSectors: 0 },
+        { beforeLength: 4, uploadSectors: 4, paddingSectors: 4 },
+      ];
+      await expect(market.connect(flowSigner).chargeFees(charges, { value: 69n }))
+        .to.be.revertedWithCustomError(market, "MarketFeeMismatch")
+        .withArgs(70n, 69n);
+      await expect(market.connect(flowSigner).chargeFees(charges, { value: 71n }))
+        .to.be.revertedWithCustomError(market, "MarketFeeMismatch")
+        .withArgs(70n, 71n);
+    });
+
+    it("has the same events and pool effects as one chargeFee per entry", async function () {
+      const { market, reward, flowSigner } = await loadFixture(fixture);
+      // Chunk size 64: the second entry's padding and upload span chunks 0 and 1, the third finalises chunk 1.
+      const charges = [
+        { beforeLength: 1, uploadSectors: 15, paddingSectors: 0 },
+        { beforeLength: 16, uploadSectors: 32, paddingSectors: 16 },
+        { beforeLength: 64, uploadSectors: 64, paddingSectors: 0 },
+      ];
+      const total = charges.reduce((a, c) => a + BigInt(c.uploadSectors) * PRICE, 0n);
+      const snapshot = await ethers.provider.send("evm_snapshot", []);
+      const expected: bigint[][] = [];
+      const expectedEvents: string[] = [];
+      for (const c of charges) {
+        const rc = await (
+          await market
+            .connect(flowSigner)
+            .chargeFee(c.beforeLength, c.uploadSectors, c.paddingSectors, { value: BigInt(c.uploadSectors) * PRICE })
+        ).wait();
+        for (const log of rc!.logs) expectedEvents.push(`${log.address}:${log.topics.join(",")}:${log.data}`);
+      }
+      for (let i = 0; i < 3; i++) {
+        const r = await reward.rewards(i);
+        expected.push([r.lockedReward, r.startTime === 0n ? 0n : 1n]);
+      }
+      await ethers.provider.send("evm_revert", [snapshot]);
+      const rc = await (await market.connect(flowSigner).chargeFees(charges, { value: total })).wait();
+      const events = rc!.logs.map((log) => `${log.address}:${log.topics.join(",")}:${log.data}`);
+      // Same multiset of events (the batched form emits the FeeCharged events first).
+      expect([...events].sort()).to.deep.equal([...expectedEvents].sort());
+      const rewardAddress = await reward.getAddress();
+      const fills = events.filter((e) => e.startsWith(`${rewardAddress}:`));
+      const expectedFills = expectedEvents.filter((e) => e.startsWith(`${rewardAddress}:`));
+      expect(fills).to.deep.equal(expectedFills);
+      for (let i = 0; i < 3; i++) {
+        const r = await reward.rewards(i);
+        expect([r.lockedReward, r.startTime === 0n ? 0n : 1n]).to.deep.equal(expected[i]);
+      }
+      expect(await ethers.provider.getBalance(await market.getAddress())).to.equal(0n);
+    });
+  });
+
   it("uses the ERC-7201 slot of zg.storage.Market", async function () {
     const { market } = await loadFixture(fixture);
     const slot =
       BigInt(keccak256(coder.encode(["uint256"], [BigInt(keccak256(toUtf8Bytes("zg.storage.Market"))) - 1n]))) & ~0xffn;
-    expect(BigInt(await ethers.provider.getStorage(await market.getAddress(), slot))).to.equal(PRICE);
+    // price (96 bits) | reward address, packed in the first slot.
+    const word = BigInt(await ethers.provider.getStorage(await market.getAddress(), slot));
+    expect(word & ((1n << 96n) - 1n)).to.equal(PRICE);
+    expect(ethers.getAddress("0x" + (word >> 96n).toString(16).padStart(40, "0"))).to.equal(await market.reward());
   });
 });

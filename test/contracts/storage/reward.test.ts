@@ -42,6 +42,9 @@ describe("Reward", function () {
         [[admin.address, 1, 0, admin.address, 0, 0], "RewardInvalidParameter"],
         [[admin.address, 1, 1, ZeroAddress, 0, 0], "RewardInvalidParameter"],
         [[admin.address, 1, 1, admin.address, 10_001, 0], "RewardFeeRateTooHigh"],
+        // Too large for the packed fields.
+        [[admin.address, 1n << 40n, 1, admin.address, 0, 0], "RewardInvalidParameter"],
+        [[admin.address, 1, 1n << 64n, admin.address, 0, 0], "RewardInvalidParameter"],
       ];
       for (const [args, err] of bad) {
         await expect(
@@ -55,7 +58,86 @@ describe("Reward", function () {
       const slot =
         BigInt(keccak256(coder.encode(["uint256"], [BigInt(keccak256(toUtf8Bytes("zg.storage.Reward"))) - 1n]))) &
         ~0xffn;
-      expect(BigInt(await ethers.provider.getStorage(await reward.getAddress(), slot))).to.equal(CHUNK);
+      // sectorsPerChunk (40 bits) | chunkCount (40) | serviceFeeRateBps (16) | cached MARKET_ROLE member.
+      const word = BigInt(await ethers.provider.getStorage(await reward.getAddress(), slot));
+      expect(word & ((1n << 40n) - 1n)).to.equal(CHUNK);
+      expect((word >> 40n) & ((1n << 40n) - 1n)).to.equal(0n);
+      expect(ethers.getAddress("0x" + (word >> 96n).toString(16).padStart(40, "0"))).to.equal(await reward.market());
+    });
+  });
+
+  describe("fillRewards", function () {
+    it("only MARKET_ROLE may fill", async function () {
+      const { reward, other } = await loadFixture(fixture);
+      await expect(reward.connect(other).fillRewards([{ beforeLength: 0, chargedSectors: 1, amount: 1 }], { value: 1 }))
+        .to.be.revertedWithCustomError(reward, "AccessControlUnauthorizedAccount")
+        .withArgs(other.address, await reward.MARKET_ROLE());
+    });
+
+    it("reverts RewardFillMismatch unless msg.value is the sum of the amounts", async function () {
+      const { reward, marketSigner } = await loadFixture(fixture);
+      const fills = [
+        { beforeLength: 0, chargedSectors: 10, amount: 5 },
+        { beforeLength: 10, chargedSectors: 10, amount: 7 },
+      ];
+      await expect(reward.connect(marketSigner).fillRewards(fills, { value: 11 }))
+        .to.be.revertedWithCustomError(reward, "RewardFillMismatch")
+        .withArgs(12n, 11n);
+      await expect(reward.connect(marketSigner).fillRewards(fills, { value: 13 }))
+        .to.be.revertedWithCustomError(reward, "RewardFillMismatch")
+        .withArgs(12n, 13n);
+    });
+
+    it("applies the fills in order, as separate fillReward calls would", async function () {
+      const { reward, admin, marketSigner, treasury } = await loadFixture(fixture);
+      await reward.connect(admin).setServiceFeeRate(1000);
+      const fills = [
+        { beforeLength: 1, chargedSectors: 60, amount: 600n },
+        { beforeLength: 61, chargedSectors: 239, amount: 2390n },
+        { beforeLength: 300, chargedSectors: 0, amount: 3n },
+      ];
+      await expect(reward.connect(marketSigner).fillRewards(fills, { value: 2993n }))
+        .to.emit(reward, "RewardFilled")
+        .withArgs(0n, 540n, false)
+        .and.to.emit(reward, "RewardRangeFilled")
+        .and.to.emit(reward, "PaymentCredited")
+        .withArgs(treasury.address, 3n);
+      // 10 % service fee on each fill; the zero-sector fill's value goes to the treasury.
+      expect(await reward.payments(treasury.address)).to.equal(60n + 239n + 3n);
+      let pools = 0n;
+      for (let i = 0; i < 4; i++) pools += (await reward.rewards(i)).lockedReward;
+      expect(pools).to.equal(2993n - 302n);
+      // The second fill ends exactly at the end of chunk 2, so chunks 0..2 all started releasing.
+      for (let i = 0; i < 3; i++) expect((await reward.rewards(i)).startTime).to.not.equal(0n);
+      expect((await reward.rewards(3)).startTime).to.equal(0n);
+    });
+
+    it("the cached market loses access with its role; other members still pass the role check", async function () {
+      const { reward, admin, marketSigner, other } = await loadFixture(fixture);
+      const role = await reward.MARKET_ROLE();
+      await reward.connect(admin).grantRole(role, other.address);
+      // `other` is now cached; the earlier member is checked through the role mapping.
+      await reward.connect(marketSigner).fillReward(0, 1, { value: 1 });
+      await reward.connect(other).fillReward(1, 1, { value: 1 });
+      await reward.connect(admin).revokeRole(role, other.address);
+      await expect(reward.connect(other).fillReward(2, 1, { value: 1 }))
+        .to.be.revertedWithCustomError(reward, "AccessControlUnauthorizedAccount")
+        .withArgs(other.address, role);
+      await reward.connect(marketSigner).fillReward(2, 1, { value: 1 });
+      // Renouncing clears the cache too.
+      await reward.connect(admin).grantRole(role, other.address);
+      await reward.connect(other).renounceRole(role, other.address);
+      await expect(reward.connect(other).fillReward(3, 1, { value: 1 }))
+        .to.be.revertedWithCustomError(reward, "AccessControlUnauthorizedAccount")
+        .withArgs(other.address, role);
+      // Revoking a member that is not cached leaves the cached one working.
+      await reward.connect(admin).grantRole(role, other.address);
+      await reward.connect(admin).revokeRole(role, marketSigner.address);
+      await expect(reward.connect(marketSigner).fillReward(4, 1, { value: 1 })).to.be.revertedWithCustomError(
+        reward,
+        "AccessControlUnauthorizedAccount",
+      );
+      await reward.connect(other).fillReward(4, 1, { value: 1 });
     });
   });
 
