@@ -85,6 +85,7 @@ interface Timings {
   samples: number;
   handlerMs: Percentiles;
   recordMs: Percentiles;
+  ownMs: Percentiles;
   upstreamMs: Percentiles;
   cpuSeconds: { user: number; system: number };
 }
@@ -202,6 +203,7 @@ async function main(): Promise<void> {
       samples: 0,
       handlerMs: none,
       recordMs: none,
+      ownMs: none,
       upstreamMs: none,
       cpuSeconds: cpu,
     };
@@ -227,6 +229,11 @@ async function main(): Promise<void> {
       return r.ms;
     };
     const fsync = fsyncFloor();
+    // The agent's own background work (chain polling, queues) while no request comes: CPU seconds per second.
+    const idle0 = await timings(0);
+    await new Promise((r) => setTimeout(r, 3_000));
+    const idle1 = await timings(0);
+    const idleCpuPerSecond = +((idle1.cpu - idle0.cpu) / 3).toFixed(4);
 
     for (const mode of MODES) {
       await setMode(redis, mode);
@@ -274,6 +281,7 @@ async function main(): Promise<void> {
         signaturesFetched: FETCH_SIGNATURES,
         machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version },
         fsyncFloorMs: fsync,
+        brokerIdleCpuSecondsPerSecond: idleCpuPerSecond,
         sequential: {
           requests: SEQUENTIAL,
           loadAverage: loadSeq,
@@ -282,6 +290,7 @@ async function main(): Promise<void> {
           addedMs: added(bSeq, dSeq),
           handlerMs: round(seq1.handlerMs),
           recordMs: round(seq1.recordMs),
+          ownMs: round(seq1.ownMs),
           brokerCpuSecondsPer1000: +((1000 * (seq1.cpu - seq0.cpu)) / SEQUENTIAL).toFixed(3),
         },
         concurrent: {
@@ -296,6 +305,7 @@ async function main(): Promise<void> {
           addedMs: added(bConc, dConc),
           handlerMs: round(c1.handlerMs),
           recordMs: round(c1.recordMs),
+          ownMs: round(c1.ownMs),
           brokerCpuSecondsPer1000: +((1000 * (c1.cpu - c0.cpu)) / bc.lat.length).toFixed(3),
         },
         goal: {
@@ -325,6 +335,7 @@ function print(r: {
   redis: string;
   responseSignatures: string;
   fsyncFloorMs: Percentiles;
+  brokerIdleCpuSecondsPerSecond: number;
   sequential: {
     loadAverage: number[];
     directMs: Percentiles;
@@ -332,6 +343,7 @@ function print(r: {
     addedMs: { p50: number; p90: number; p99: number };
     handlerMs: Percentiles;
     recordMs: Percentiles;
+    ownMs: Percentiles;
     brokerCpuSecondsPer1000: number;
   };
   concurrent: {
@@ -344,6 +356,7 @@ function print(r: {
     addedMs: { p50: number; p90: number; p99: number };
     handlerMs: Percentiles;
     recordMs: Percentiles;
+    ownMs: Percentiles;
     brokerCpuSecondsPer1000: number;
   };
 }): void {
@@ -354,6 +367,7 @@ function print(r: {
   const c = r.concurrent;
   console.log(`\nRedis: ${r.redis}; signatures ${r.responseSignatures}`);
   console.log(`disk fdatasync floor (ms): p50 ${r.fsyncFloorMs.p50}, p99 ${r.fsyncFloorMs.p99}`);
+  console.log(`broker idle CPU: ${r.brokerIdleCpuSecondsPerSecond} s/s (included in the per-1000 figures below)`);
   console.log(`sequential, load average ${s.loadAverage.map((l) => l.toFixed(1)).join(" ")}`);
   console.log(`${"metric (ms)".padEnd(34)} ${"p50".padStart(8)} ${"p90".padStart(8)} ${"p99".padStart(8)}`);
   row("  upstream direct", s.directMs);
@@ -361,6 +375,7 @@ function print(r: {
   row("  added by broker (wall)", s.addedMs);
   row("  broker handler (in-process)", s.handlerMs);
   row("    of which Redis record", s.recordMs);
+  row("    broker's own (handler - record)", s.ownMs);
   console.log(`  broker CPU: ${s.brokerCpuSecondsPer1000} s per 1000 requests`);
   console.log(`concurrency ${c.concurrency}, load average ${c.loadAverage.map((l) => l.toFixed(1)).join(" ")}`);
   row("  upstream direct", c.directMs);
@@ -368,6 +383,7 @@ function print(r: {
   row("  added by broker (wall)", c.addedMs);
   row("  broker handler (in-process)", c.handlerMs);
   row("    of which Redis record", c.recordMs);
+  row("    broker's own (handler - record)", c.ownMs);
   console.log(
     `  sustained ${c.requestsPerSecond.toFixed(0)} req/s through the broker (direct ${c.directRequestsPerSecond.toFixed(0)}); broker CPU ${c.brokerCpuSecondsPer1000} s per 1000 requests`,
   );

@@ -33,6 +33,7 @@ describe("TimingRing", () => {
     expect(last4.handlerMs).toEqual({ p50: 18, p90: 20, p99: 20, max: 20 });
     expect(last4.recordMs.max).toBe(10);
     expect(last4.upstreamMs.p50).toBe(118);
+    expect(last4.ownMs).toEqual({ p50: 9, p90: 10, p99: 10, max: 10 });
     // More than kept: the ring's capacity.
     expect(ring.summary(1000).samples).toBe(8);
     expect(ring.summary(1000).handlerMs.p50).toBe(16);

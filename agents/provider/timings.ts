@@ -56,6 +56,8 @@ export class TimingRing {
     samples: number;
     handlerMs: Percentiles;
     recordMs: Percentiles;
+    /** Handler time minus the Redis record: the broker's own work, independent of Redis and its disk. */
+    ownMs: Percentiles;
     upstreamMs: Percentiles;
   } {
     const n = Math.max(0, Math.min(Math.floor(last), this.capacity, this.count));
@@ -64,10 +66,14 @@ export class TimingRing {
       for (let k = this.count - n; k < this.count; k++) out.push(a[k % this.capacity]!);
       return out;
     };
+    const handler = pick(this.handler);
+    const rec = pick(this.recordT);
+    const own = handler.map((h, i) => h - rec[i]!);
     return {
       samples: n,
-      handlerMs: percentiles(pick(this.handler)),
-      recordMs: percentiles(pick(this.recordT)),
+      handlerMs: percentiles(handler),
+      recordMs: percentiles(rec),
+      ownMs: percentiles(own),
       upstreamMs: percentiles(pick(this.upstream)),
     };
   }
