@@ -219,7 +219,9 @@ describe("serving, metering and signatures", () => {
       broker.signer.address,
     );
     // Kept after the first fetch, and identical when signed again (RFC 6979).
-    expect((await broker.store.signature(chatId))?.signature).toBe(fetched.signature);
+    await waitFor(async () => (await broker.store.signature(chatId))?.signature === fetched.signature, {
+      timeoutMs: 5_000,
+    });
     expect(await broker.signer.signText(fetched.text)).toBe(fetched.signature);
 
     broker.proxy.signatures = "background";

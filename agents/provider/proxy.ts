@@ -201,10 +201,14 @@ function timeAnswer(ctx: ProxyContext, res: http.ServerResponse, clock: Clock): 
   });
 }
 
-/** Signs a stored response text and keeps the signature under every chat id of the response. */
+/**
+ * Signs a stored response text and keeps the signature under the given chat ids. The write is not awaited: the
+ * signature is a cache (the durable part is the text, and signing it again gives the same bytes), so the caller
+ * need not wait for Redis's fsync.
+ */
 async function signStored(ctx: ProxyContext, chatIds: string[], text: string): Promise<Hex> {
   const signature = await ctx.signer.signText(text);
-  await ctx.store.saveSignature(chatIds, JSON.stringify({ text, signature }));
+  ctx.store.saveSignature(chatIds, JSON.stringify({ text, signature })).catch(() => undefined);
   return signature;
 }
 
