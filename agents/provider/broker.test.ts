@@ -3,6 +3,7 @@
  * HTTP, the test upstream. Every refusal is checked for its status, its named reason and for NOT reaching the
  * upstream (hit counter); every accepted request for its signature, its metered fee and its settlement.
  */
+import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseEther, recoverMessageAddress, type Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
@@ -196,6 +197,53 @@ describe("serving, metering and signatures", () => {
       });
     }
     expect((await fetch(`${broker.agent.url}/v1/proxy/signature/nope`)).status).toBe(404);
+  });
+
+  it("records the signed text (bound to the exact body received) before answering; signs it on fetch or in the background", async () => {
+    const prompt = "signed text first";
+    const res = await chat(broker.agent.url!, await alice.token(), prompt);
+    const chatId = res.headers.get("zg-res-key")!;
+    const received = Buffer.from(await res.arrayBuffer());
+    // on-fetch (the default): the text is durable, no signature yet.
+    const stored = await broker.store.signature(chatId);
+    expect(stored?.signature).toBeUndefined();
+    const text = JSON.parse(stored!.text) as { response_sha256: string; request_sha256: string; chat_id: string };
+    expect(text.chat_id).toBe(chatId);
+    expect(text.response_sha256).toBe(createHash("sha256").update(received).digest("hex"));
+    const fetched = (await (await fetch(`${broker.agent.url}/v1/proxy/signature/${chatId}`)).json()) as {
+      text: string;
+      signature: Hex;
+    };
+    expect(fetched.text).toBe(stored!.text);
+    expect(await recoverMessageAddress({ message: fetched.text, signature: fetched.signature })).toBe(
+      broker.signer.address,
+    );
+    // Kept after the first fetch, and identical when signed again (RFC 6979).
+    await waitFor(async () => (await broker.store.signature(chatId))?.signature === fetched.signature, {
+      timeoutMs: 5_000,
+    });
+    expect(await broker.signer.signText(fetched.text)).toBe(fetched.signature);
+
+    broker.proxy.signatures = "background";
+    try {
+      const bg = await chat(broker.agent.url!, await alice.token(), prompt);
+      const bgId = bg.headers.get("zg-res-key")!;
+      await bg.arrayBuffer();
+      await waitFor(async () => (await broker.store.signature(bgId))?.signature !== undefined, { timeoutMs: 5_000 });
+      const s = (await broker.store.signature(bgId))!;
+      expect(await recoverMessageAddress({ message: s.text, signature: s.signature! })).toBe(broker.signer.address);
+    } finally {
+      broker.proxy.signatures = "on-fetch";
+    }
+    const timings = (await (await fetch(`${broker.agent.url}/v1/broker/timings?last=2`)).json()) as {
+      samples: number;
+      handlerMs: { p50: number };
+      recordMs: { p50: number };
+    };
+    expect(timings.samples).toBe(2);
+    expect(timings.handlerMs.p50).toBeGreaterThan(0);
+    expect(timings.recordMs.p50).toBeGreaterThan(0);
+    expect(timings.recordMs.p50).toBeLessThanOrEqual(timings.handlerMs.p50);
   });
 
   it("streams SSE chunks, meters the stream from its usage and holds [DONE] until the record is durable", async () => {

@@ -20,9 +20,10 @@ import type { ProviderConfig } from "./config.js";
 import { mountProxyRoutes, OwedLedger, type ProxyContext } from "./proxy.js";
 import { defaultAdditionalInfo, ensureService, type RegistrationResult } from "./register.js";
 import { Settler } from "./settlement.js";
-import { BrokerStore } from "./store.js";
+import { BrokerStore, type RedisDurability } from "./store.js";
 import { loadOrCreateTeeSigner, type TeeSigner } from "./tee-key.js";
 import { startTestUpstream, type TestUpstream } from "./test-upstream.js";
+import { TimingRing } from "./timings.js";
 import { UpstreamClient } from "./upstream-client.js";
 
 export interface SettleJobData {
@@ -72,6 +73,7 @@ export function createProviderBroker(o: CreateProviderBrokerOptions): ProviderBr
   let store!: BrokerStore;
   let storeRedis: Redis | undefined;
   let registration: RegistrationResult | undefined;
+  let redisDurability: RedisDurability | undefined;
   if (!config.upstreamUrl && !config.startTestUpstream) {
     throw new Error("set upstreamUrl (ZG_PROVIDER_UPSTREAM_URL) or startTestUpstream");
   }
@@ -157,6 +159,8 @@ export function createProviderBroker(o: CreateProviderBrokerOptions): ProviderBr
       served: proxy.counters.served,
       refused: proxy.counters.refused,
       upstreamErrors: proxy.counters.upstreamErrors,
+      responseSignatures: proxy.signatures,
+      redisDurability,
       recentSettlements: await store.recentSettlements(10),
     }),
     routes: (server) => mountProxyRoutes(server, proxy),
@@ -202,6 +206,8 @@ export function createProviderBroker(o: CreateProviderBrokerOptions): ProviderBr
         .catch((err: unknown) => logger.error({ err, user }, "cannot enqueue threshold settlement"));
     },
     counters: { served: 0, refused: {}, upstreamErrors: 0 },
+    signatures: config.responseSignatures,
+    timings: new TimingRing(),
   };
 
   async function scheduleBeforeUnlock(user: Address): Promise<void> {
@@ -253,6 +259,14 @@ export function createProviderBroker(o: CreateProviderBrokerOptions): ProviderBr
         afterSend: o.afterSettlementSent,
       });
       ledger.load(await store.unsettledTotals());
+      // The request log is what the provider is paid from: say so loudly if Redis may lose acknowledged writes.
+      redisDurability = await store.durability();
+      if (!redisDurability.strict) {
+        logger.warn(
+          { ...redisDurability },
+          "Redis does not fsync every write (want appendonly yes, appendfsync always): a power cut can lose recorded requests",
+        );
+      }
       if (config.startTestUpstream && !config.upstreamUrl) {
         testUpstream = await startTestUpstream({ model: svc.model });
         upstream = new UpstreamClient(testUpstream.baseUrl);

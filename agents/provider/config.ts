@@ -37,6 +37,12 @@ export const providerConfigSchema = baseConfigSchema.extend({
         .default(100n * 10n ** 18n),
     })
     .prefault({}),
+  /**
+   * When the TEE key signs a response's recorded text: `on-fetch` (default) when the signature endpoint is first
+   * asked for it, `background` right after every answer. Either way the text is durable before the answer ends and
+   * the signature is the same (RFC 6979); `on-fetch` spends no CPU on answers nobody verifies.
+   */
+  responseSignatures: z.enum(["on-fetch", "background"]).default("on-fetch"),
   /** Output tokens a request may use at most; also forwarded upstream as `max_tokens`. */
   maxOutputTokens: z.number().int().positive().default(1024),
   settlement: z

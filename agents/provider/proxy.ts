@@ -8,9 +8,10 @@
  * | `GET /v1/quote`, `GET /v1/proxy/attestation/report` | the signing key's public data (not hardware-backed) |
  * | `GET /v1/user/:user/unsettledfee` | what the user owes and has not been settled yet (SDK auto-funding) |
  * | `GET /v1/proxy/models`, `GET /v1/models` | the served model |
+ * | `GET /v1/broker/timings?last=N` | percentiles of the broker's own time per served request, CPU seconds |
  *
- * A request is recorded in Redis (with its signature) before the last byte of its answer is sent: the JSON body
- * of a plain completion, or the final `data: [DONE]` of a stream.
+ * A request is recorded in Redis (with the text its signature covers) in one round trip before the last byte of
+ * its answer is sent: the JSON body of a plain completion, or the final `data: [DONE]` of a stream.
  */
 import { createHash, randomUUID } from "node:crypto";
 import type http from "node:http";
@@ -31,7 +32,14 @@ import {
 } from "./pricing.js";
 import type { BrokerStore } from "./store.js";
 import { attestationReport, type TeeSigner } from "./tee-key.js";
+import type { TimingRing } from "./timings.js";
 import { readAll, type UpstreamClient } from "./upstream-client.js";
+
+/**
+ * When the TEE key signs a response's recorded text: `on-fetch` when `/v1/proxy/signature/:chatId` is first asked
+ * (the SDK's `processResponse` asks right after the answer), `background` right after every answer.
+ */
+export type SignatureMode = "on-fetch" | "background";
 
 export interface ProxyContext {
   provider: Address;
@@ -48,6 +56,17 @@ export interface ProxyContext {
   /** Called after a request is recorded (settlement threshold check). */
   onRecorded(user: Address, owed: bigint): void;
   counters: { served: number; refused: Record<string, number>; upstreamErrors: number };
+  /** When responses are signed (the text is always recorded before the answer). */
+  signatures: SignatureMode;
+  /** Handler, record and upstream times of served requests. */
+  timings: TimingRing;
+}
+
+/** Where one request's time went (ms from `performance.now()`). */
+interface Clock {
+  start: number;
+  upstreamMs: number;
+  recordMs: number;
 }
 
 /**
@@ -132,10 +151,18 @@ export function responseSignatureText(p: {
 
 async function record(
   ctx: ProxyContext,
-  p: { chatId: string; aliases: string[]; user: Address; rawBody: Buffer; responseSha256: string; usage: TokenUsage },
+  clock: Clock,
+  p: {
+    chatId: string;
+    aliases: string[];
+    user: Address;
+    requestSha256: string;
+    responseSha256: string;
+    usage: TokenUsage;
+  },
 ): Promise<void> {
   const fee = feeOf(p.usage, ctx.prices);
-  const requestSha256 = sha256(p.rawBody);
+  const requestSha256 = p.requestSha256;
   const text = responseSignatureText({
     chatId: p.chatId,
     provider: ctx.provider,
@@ -154,22 +181,39 @@ async function record(
     ...meteredRequest(requestHash, p.user.toLowerCase(), fee),
   };
   const chatIds = [p.chatId, ...p.aliases.filter((a) => a && a !== p.chatId)];
-  // The signed text is durable with the record before the answer ends; the ECDSA signature itself is computed
-  // right after the answer (off the latency path), or on demand if the signature endpoint is asked first.
+  // The signed text is durable with the record (one Redis round trip) before the answer ends. The ECDSA signature
+  // over it is computed off the answer's path: when first fetched, or right after the answer (`background`).
+  const t = performance.now();
   const first = await ctx.store.recordRequest(stored, { chatIds, json: JSON.stringify({ text }) });
+  clock.recordMs += performance.now() - t;
   if (first && fee.fee > 0n) ctx.onRecorded(p.user, ctx.ledger.add(p.user, fee.fee));
   ctx.counters.served++;
-  if (first) setImmediate(() => void signStored(ctx, chatIds, text).catch(() => undefined));
+  if (first && ctx.signatures === "background") {
+    setImmediate(() => void signStored(ctx, chatIds, text).catch(() => undefined));
+  }
 }
 
-/** Signs a stored response text and keeps the signature under every chat id of the response. */
+/** Adds the request's timings once its answer is handed to the socket. */
+function timeAnswer(ctx: ProxyContext, res: http.ServerResponse, clock: Clock): void {
+  res.once("finish", () => {
+    const total = performance.now() - clock.start;
+    ctx.timings.add({ handlerMs: total - clock.upstreamMs, recordMs: clock.recordMs, upstreamMs: clock.upstreamMs });
+  });
+}
+
+/**
+ * Signs a stored response text and keeps the signature under the given chat ids. The write is not awaited: the
+ * signature is a cache (the durable part is the text, and signing it again gives the same bytes), so the caller
+ * need not wait for Redis's fsync.
+ */
 async function signStored(ctx: ProxyContext, chatIds: string[], text: string): Promise<Hex> {
   const signature = await ctx.signer.signText(text);
-  await ctx.store.saveSignature(chatIds, JSON.stringify({ text, signature }));
+  ctx.store.saveSignature(chatIds, JSON.stringify({ text, signature })).catch(() => undefined);
   return signature;
 }
 
 async function chatCompletions(ctx: ProxyContext, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  const clock: Clock = { start: performance.now(), upstreamMs: 0, recordMs: 0 };
   const rawBody = await readAll(req);
   let body: Record<string, unknown>;
   try {
@@ -191,6 +235,7 @@ async function chatCompletions(ctx: ProxyContext, req: http.IncomingMessage, res
   ctx.ledger.reserve(user, maxCost);
   try {
     const stream = body.stream === true;
+    let requestSha256 = "";
     const upstreamBody: Record<string, unknown> = {
       ...body,
       model: typeof body.model === "string" && body.model ? body.model : ctx.model,
@@ -203,8 +248,12 @@ async function chatCompletions(ctx: ProxyContext, req: http.IncomingMessage, res
     }
     const chatId = `chatcmpl-${randomUUID()}`;
     let up;
+    const t = performance.now();
     try {
-      up = await ctx.upstream.post("chat/completions", upstreamBody);
+      const pending = ctx.upstream.post("chat/completions", upstreamBody);
+      // While the upstream works: the request's own hash (part of the signed text and the settlement hash).
+      requestSha256 = sha256(rawBody);
+      up = await pending;
     } catch (err) {
       ctx.counters.upstreamErrors++;
       sendJson(res, 502, { error: { code: "upstream_unreachable", message: (err as Error).message } });
@@ -218,8 +267,9 @@ async function chatCompletions(ctx: ProxyContext, req: http.IncomingMessage, res
       res.end(text);
       return;
     }
-    if (stream) await relayStream(ctx, { res, up: up.body, chatId, user, rawBody, prompt: promptText(body) });
-    else await relayJson(ctx, { res, up: up.body, chatId, user, rawBody, prompt: promptText(body) });
+    const relay: Relay = { res, up: up.body, chatId, user, requestSha256, prompt: promptText(body), clock, t };
+    if (stream) await relayStream(ctx, relay);
+    else await relayJson(ctx, relay);
   } finally {
     ctx.ledger.release(user, maxCost);
   }
@@ -230,12 +280,16 @@ interface Relay {
   up: http.IncomingMessage;
   chatId: string;
   user: Address;
-  rawBody: Buffer;
+  requestSha256: string;
   prompt: string;
+  clock: Clock;
+  /** When the upstream call started (`performance.now()`). */
+  t: number;
 }
 
 async function relayJson(ctx: ProxyContext, r: Relay): Promise<void> {
   const text = await readAll(r.up);
+  r.clock.upstreamMs += performance.now() - r.t;
   let parsed: { id?: unknown; usage?: unknown; choices?: { message?: { content?: unknown } }[] };
   try {
     parsed = JSON.parse(text.toString("utf8")) as typeof parsed;
@@ -250,14 +304,15 @@ async function relayJson(ctx: ProxyContext, r: Relay): Promise<void> {
     outputTokens: countTokens(content.join(" ")),
   };
   const aliases = typeof parsed.id === "string" ? [parsed.id] : [];
-  await record(ctx, {
+  await record(ctx, r.clock, {
     chatId: r.chatId,
     aliases,
     user: r.user,
-    rawBody: r.rawBody,
+    requestSha256: r.requestSha256,
     responseSha256: sha256(text),
     usage,
   });
+  timeAnswer(ctx, r.res, r.clock);
   r.res.writeHead(200, {
     "content-type": "application/json; charset=utf-8",
     "ZG-Res-Key": r.chatId,
@@ -321,18 +376,21 @@ async function relayStream(ctx: ProxyContext, r: Relay): Promise<void> {
   } catch {
     ctx.counters.upstreamErrors++;
   }
+  // For a stream the upstream wait includes relaying its events (interleaved with the upstream's own pace).
+  r.clock.upstreamMs += performance.now() - r.t;
   // Whatever was delivered is billed, from the upstream's usage or (if it sent none) by whitespace count.
   const billed = usage ?? { inputTokens: countTokens(r.prompt), outputTokens: countTokens(content.join("")) };
-  await record(ctx, {
+  await record(ctx, r.clock, {
     chatId: r.chatId,
     aliases: upstreamId ? [upstreamId] : [],
     user: r.user,
-    rawBody: r.rawBody,
+    requestSha256: r.requestSha256,
     responseSha256: hash.digest("hex"),
     usage: billed,
   });
   // The upstream's [DONE] (or its end) is answered only now that the request is durable.
   void sawDone;
+  timeAnswer(ctx, r.res, r.clock);
   r.res.write("data: [DONE]\n\n");
   r.res.end();
 }
@@ -351,10 +409,24 @@ export function mountProxyRoutes(server: AgentHttpServer, ctx: ProxyContext): vo
         status: 404,
         body: { error: { code: "unknown_chat_id", message: `no signature for ${chatId}` } },
       };
-    // Deterministic (RFC 6979): signing again on demand gives the same signature as the background signer.
+    // Deterministic (RFC 6979): any two signings of the recorded text give the same signature.
     const signature = sig.signature ?? (await signStored(ctx, [chatId], sig.text));
     return {
       body: { text: sig.text, signature, signing_address: ctx.signer.address, signing_algo: "ecdsa" },
+    };
+  });
+  // Operators and the benchmark: where served requests spent their time, and the process's CPU so far.
+  server.route("GET", "/v1/broker/timings", ({ url }) => {
+    const last = Number(url.searchParams.get("last") ?? ctx.timings.capacity);
+    const cpu = process.cpuUsage();
+    return {
+      body: {
+        served: ctx.counters.served,
+        timed: ctx.timings.count,
+        ...ctx.timings.summary(Number.isFinite(last) ? last : ctx.timings.capacity),
+        cpuSeconds: { user: cpu.user / 1e6, system: cpu.system / 1e6 },
+        signatures: ctx.signatures,
+      },
     };
   });
   const report = () => ({

@@ -49,15 +49,33 @@ export interface SettlementOutcome {
   reconciled?: boolean;
 }
 
+/**
+ * One round trip per billable request: the request hash, the user's queue, the user set and the response's signed
+ * text under every chat id (KEYS[4..]), or nothing if the request id exists. Loaded once (EVALSHA afterwards).
+ */
 const RECORD = `
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 redis.call('HSET', KEYS[1], 'requestHash', ARGV[1], 'user', ARGV[2], 'fee', ARGV[3], 'inputFee', ARGV[4],
   'outputFee', ARGV[5], 'createdAt', ARGV[6], 'state', 'unsettled')
 redis.call('ZADD', KEYS[2], ARGV[6], ARGV[7])
 redis.call('SADD', KEYS[3], ARGV[2])
-if ARGV[8] ~= '' then redis.call('SET', KEYS[4], ARGV[8], 'EX', ARGV[9]) end
+if ARGV[8] ~= '' then
+  for i = 4, #KEYS do redis.call('SET', KEYS[i], ARGV[8], 'EX', ARGV[9]) end
+end
 return 1
 `;
+
+type RecordCommand = (numKeys: number, ...args: string[]) => Promise<unknown>;
+
+/** What the Redis server says about its persistence (`CONFIG GET`), if it lets us ask. */
+export interface RedisDurability {
+  appendonly?: string;
+  appendfsync?: string;
+  /** True when every write is fsynced to the AOF before Redis replies (`appendonly yes`, `appendfsync always`). */
+  strict: boolean;
+  /** Set when `CONFIG GET` is refused (managed Redis): the operator must check the setting. */
+  unknown?: string;
+}
 
 export class BrokerStore {
   readonly prefix: string;
@@ -80,34 +98,47 @@ export class BrokerStore {
    */
   async recordRequest(r: StoredRequest, signature?: { chatIds: string[]; json: string }): Promise<boolean> {
     const user = r.userAddress.toLowerCase();
-    const first = signature?.chatIds[0];
-    const done = Number(
-      await this.redis.eval(
-        RECORD,
-        4,
-        this.k("req", r.id),
-        this.k("unsettled", user),
-        this.k("users"),
-        first ? this.k("sig", first) : this.k("sig", "_"),
-        r.requestHash,
-        user,
-        r.fee,
-        r.inputFee,
-        r.outputFee,
-        String(r.createdAt),
-        r.id,
-        first ? signature.json : "",
-        String(this.signatureTtlSeconds),
-      ),
+    const sigKeys = signature?.chatIds.length ? signature.chatIds.map((id) => this.k("sig", id)) : [];
+    const keys = [this.k("req", r.id), this.k("unsettled", user), this.k("users"), ...sigKeys];
+    const done = await this.recordCommand(
+      keys.length,
+      ...keys,
+      r.requestHash,
+      user,
+      r.fee,
+      r.inputFee,
+      r.outputFee,
+      String(r.createdAt),
+      r.id,
+      sigKeys.length ? signature!.json : "",
+      String(this.signatureTtlSeconds),
     );
-    if (done === 1 && signature && signature.chatIds.length > 1) {
-      const p = this.redis.pipeline();
-      for (const alias of signature.chatIds.slice(1)) {
-        p.set(this.k("sig", alias), signature.json, "EX", this.signatureTtlSeconds);
-      }
-      await p.exec();
+    return Number(done) === 1;
+  }
+
+  private get recordCommand(): RecordCommand {
+    const r = this.redis as unknown as { zgpRecordRequest?: RecordCommand };
+    if (!r.zgpRecordRequest) this.redis.defineCommand("zgpRecordRequest", { lua: RECORD });
+    return (r.zgpRecordRequest as RecordCommand).bind(this.redis);
+  }
+
+  /**
+   * The server's persistence setting. A request is durable when Redis answers only with `appendonly yes` and
+   * `appendfsync always`; `everysec` may lose the last second of records on a power cut or kernel crash (not on a
+   * Redis crash alone: the page cache keeps them).
+   */
+  async durability(): Promise<RedisDurability> {
+    try {
+      const get = async (name: string) => {
+        const v = (await this.redis.call("CONFIG", "GET", name)) as string[];
+        return v[1];
+      };
+      const appendonly = await get("appendonly");
+      const appendfsync = await get("appendfsync");
+      return { appendonly, appendfsync, strict: appendonly === "yes" && appendfsync === "always" };
+    } catch (err) {
+      return { strict: false, unknown: err instanceof Error ? err.message : String(err) };
     }
-    return done === 1;
   }
 
   /** The signed text of a response, and its signature once computed. */
