@@ -42,7 +42,7 @@ export async function startRedis(opts: {
   const proc = spawnManaged(
     "redis",
     bin,
-    redisServerArgs({ port, dir: opts.dataDir, appendOnly: true, save: "60 1" }),
+    redisServerArgs({ port, dir: opts.dataDir, appendOnly: true, fsync: "always", save: "60 1" }),
     { logFile: opts.logFile },
   );
   await waitFor("redis", () => redisPing("127.0.0.1", port), { timeoutMs: 10_000, proc });
