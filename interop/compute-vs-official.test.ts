@@ -707,22 +707,29 @@ describe("ours vs the official compute contracts (SDK 0.9.0 bytecode)", () => {
 
   it("random sequences keep both sides equal, up to the documented differences", async () => {
     stats.clear();
-    await fc.assert(
-      fc.asyncProperty(fc.array(opArb, { minLength: 4, maxLength: 12 }), prefixArb, async (rest, prefix) => {
-        await reset();
-        const ops = [...prefix, ...rest];
-        for (const [i, op] of ops.entries()) {
-          await apply(op);
-          await compareState(`step ${i} ${JSON.stringify(op)}`);
-        }
-      }),
-      { numRuns: Number(process.env.COMPUTE_DIFF_RUNS ?? 8), endOnFailure: true },
-    );
+    const wanted = [
+      ...["addLedger", "depositFund", "transferFund", "settleFeesWithTEE", "retrieveFund", "refund"].map(
+        (k) => `both succeed: ${k}`,
+      ),
+      ...[0, 1, 4, 6].map((st) => `settlement status ${st}`),
+    ];
+    // Random sequences, in rounds until every outcome below has been reached at least once (at most 4 rounds):
+    // a rare outcome missing from one round costs another round, not a red run.
+    for (let round = 0; round < 4 && wanted.some((k) => !stats.get(k)); round++) {
+      await fc.assert(
+        fc.asyncProperty(fc.array(opArb, { minLength: 4, maxLength: 12 }), prefixArb, async (rest, prefix) => {
+          await reset();
+          const ops = [...prefix, ...rest];
+          for (const [i, op] of ops.entries()) {
+            await apply(op);
+            await compareState(`step ${i} ${JSON.stringify(op)}`);
+          }
+        }),
+        { numRuns: Number(process.env.COMPUTE_DIFF_RUNS ?? 8), endOnFailure: true },
+      );
+    }
     console.log(Object.fromEntries([...stats].sort()));
     // The runs reached every kind of outcome that matters, not only reverts.
-    for (const k of ["addLedger", "depositFund", "transferFund", "settleFeesWithTEE", "retrieveFund", "refund"]) {
-      expect(stats.get(`both succeed: ${k}`) ?? 0, k).toBeGreaterThan(0);
-    }
-    for (const st of [0, 1, 4, 6]) expect(stats.get(`settlement status ${st}`) ?? 0, `status ${st}`).toBeGreaterThan(0);
+    for (const k of wanted) expect(stats.get(k) ?? 0, k).toBeGreaterThan(0);
   }, 600_000);
 });

@@ -8,7 +8,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { JsonRpcProvider, NonceManager, Wallet } from "ethers";
+import { Contract, JsonRpcProvider, keccak256, NonceManager, Wallet } from "ethers";
 import fc from "fast-check";
 import { devnetAccount } from "../agents/devnet/accounts";
 import {
@@ -126,6 +126,40 @@ describe("official TS SDK 1.2.8 against our storage node", () => {
       const segRoot = toHex(computeSegmentRoot(Buffer.from(seg.data, "base64"), getSegmentSectors(layout, 0)));
       expect(proof.validateHash(res.rootHash, segRoot, 0, layout.numSegments)).toBeNull();
     }
+  });
+
+  it("zgs_getSectorProof: the SDK's StorageNode.getSectorProof answers proofs its Proof.validateHash accepts against the on-chain flow root", async () => {
+    const data = testBytes(256 * 1024 + 3 * 256 + 17, 1234);
+    const flowAddress = stack.contracts.Flow;
+    const node = new sdk.StorageNode(ours.url);
+    const [res, err] = await new sdk.Uploader(
+      [node],
+      stack.chain.rpcUrl,
+      sdk.getFlowContract(flowAddress, signer as never),
+    ).uploadFile(new sdk.MemData(data), { tags: "0x", finalityRequired: true } as never);
+    expect(err).toBeNull();
+    const info = await node.getFileInfo(res.rootHash, true);
+    const start = Number(info.tx.startEntryIndex);
+    const flow = new Contract(flowAddress, ["function getFlowRootByTxSeq(uint256) view returns (bytes32)"], provider);
+    const flowRoot = ((await flow.getFlowRootByTxSeq(info.tx.seq)) as string).toLowerCase();
+    const numSectors = Math.ceil(data.length / 256);
+    // First, last, a segment boundary and the partial last sector of this file.
+    for (const k of [0, 1, 1023, 1024, numSectors - 1]) {
+      const sector = new Uint8Array(256);
+      sector.set(data.subarray(k * 256, Math.min(data.length, (k + 1) * 256)));
+      const proof = (await node.getSectorProof(start + k, flowRoot)) as { lemma: string[]; path: boolean[] };
+      const sdkProof = new sdk.Proof(proof.lemma, proof.path);
+      const leaf = keccak256(sector);
+      expect(sdkProof.validateHash(flowRoot, leaf, start + k, 2 ** proof.path.length)).toBeNull();
+      // The same proof claimed for a neighbouring position, or with another leaf, is refused by the SDK.
+      expect(sdkProof.validateHash(flowRoot, leaf, start + k + 1, 2 ** proof.path.length)).not.toBeNull();
+      expect(
+        sdkProof.validateHash(flowRoot, keccak256(new Uint8Array(256)), start + k, 2 ** proof.path.length),
+      ).not.toBeNull();
+    }
+    // Without a root the proof is for the flow's latest recorded root, which is this submission's.
+    const latest = (await node.getSectorProof(start, null as never)) as { lemma: string[] };
+    expect(latest.lemma[latest.lemma.length - 1].toLowerCase()).toBe(flowRoot);
   });
 
   it("the official Go client (0g-storage-client) uploads through our Flow and node and downloads with --proof", async () => {
