@@ -12,6 +12,7 @@ import { InferenceServingAbi } from "../generated/abis.js";
 import { computeRequestsHash } from "../protocol/compute/index.js";
 import type { ProviderBroker } from "./broker.js";
 import { countTokens } from "./pricing.js";
+import { Settler, SettlementBusyError, type SettlerOptions } from "./settlement.js";
 import {
   brokerFor,
   chat,
@@ -341,6 +342,43 @@ describe("settlement", () => {
     expect(before.balance - (await alice.account()).balance).toBe(owed);
   });
 
+  it("overlapping runs never settle the same requests twice: in-process calls queue, another process's lock is waited for", async () => {
+    for (const text of ["overlap one", "overlap two"]) {
+      expect((await chat(broker.agent.url!, await alice.token(), text)).status).toBe(200);
+    }
+    const owed = (await broker.store.unsettled(alice.address)).reduce((a, r) => a + BigInt(r.fee), 0n);
+    expect(owed).toBeGreaterThan(0n);
+    const before = (await alice.account()).balance;
+    // Another process (e.g. `zg compute provider settle`) holds the lock: the runs wait for it.
+    expect(await broker.store.tryLockSettlement("other-process", 60_000)).toBe(true);
+    let settled = false;
+    const runs = Promise.all([broker.settler.settle([alice.address]), broker.settler.settle([alice.address])]).then(
+      (r) => ((settled = true), r),
+    );
+    await new Promise((r) => setTimeout(r, 600));
+    expect(settled).toBe(false);
+    await broker.store.unlockSettlement("other-process");
+    const [first, second] = await runs;
+    // One run settled everything; the other found nothing left. The user paid the fee once.
+    expect([...first, ...second]).toHaveLength(1);
+    expect([...first, ...second][0]).toMatchObject({ status: "SUCCESS", settled: owed.toString() });
+    expect(before - (await alice.account()).balance).toBe(owed);
+    expect(await broker.store.unsettled(alice.address)).toEqual([]);
+  });
+
+  it("a run gives up with SettlementBusyError when the lock stays held past its wait", async () => {
+    expect(await broker.store.tryLockSettlement("stuck-holder", 60_000)).toBe(true);
+    try {
+      // Only the store is touched before the lock is taken.
+      const impatient = new Settler({ store: broker.store, lockWaitMs: 300 } as unknown as SettlerOptions);
+      await expect(impatient.settle([alice.address])).rejects.toBeInstanceOf(SettlementBusyError);
+      // The holder's lock is untouched by the failed run.
+      expect(await broker.store.tryLockSettlement("someone-else", 1_000)).toBe(false);
+    } finally {
+      await broker.store.unlockSettlement("stuck-holder");
+    }
+  });
+
   it("nonces come from the durable counter: strictly increasing and never below the wall-clock floor", async () => {
     const a = await broker.store.nextNonce(5n);
     const b = await broker.store.nextNonce(5n);
@@ -524,8 +562,13 @@ describe("PARTIAL settlement (runs last: moves chain time)", () => {
     const carried = await broker.store.unsettled(u.address);
     expect(carried.map((r) => [r.id.startsWith("carry-"), r.fee])).toEqual([[true, owed.toString()]]);
     await u.transferFund(parseEther("1"));
-    const second = await broker.settler.settle([u.address]);
-    expect(second[0]).toMatchObject({ status: "SUCCESS", settled: owed.toString() });
+    // Settles the carry now, unless a settlement job the top-up triggered got there first (runs never overlap).
+    await broker.settler.settle([u.address]);
+    const paid = (await broker.store.recentSettlements(50)).filter(
+      (o) => o.user.toLowerCase() === u.address.toLowerCase() && o.status === "SUCCESS",
+    );
+    expect(paid.map((o) => o.settled)).toEqual([owed.toString()]);
+    expect(await broker.store.unsettled(u.address)).toEqual([]);
     expect(parseEther("1") - (await u.account()).balance).toBe(owed);
     expect(broker.ledger.unsettledOf(u.address)).toBe(0n);
   });

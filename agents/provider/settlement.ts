@@ -7,6 +7,7 @@
  * what was taken and the item is booked; otherwise the very same signed item is sent again (if the first copy is
  * mined meanwhile, the second is refused with INVALID_NONCE and nothing is charged twice).
  */
+import { randomUUID } from "node:crypto";
 import { parseEventLogs, type Address, type Hex, type PublicClient } from "viem";
 import type { Logger } from "pino";
 import type { TxSender } from "../core/index.js";
@@ -48,6 +49,18 @@ export interface SettlerOptions {
   now?: () => number;
   /** Test hook: runs after the transaction is mined and before it is booked. */
   afterSend?: (hash: Hex) => Promise<void> | void;
+  /** How long a run waits for another run's settlement lock before failing with {@link SettlementBusyError}. */
+  lockWaitMs?: number;
+  /** Lifetime of the settlement lock; renewed every third of it while the run lasts (a crashed holder frees it). */
+  lockTtlMs?: number;
+}
+
+/** Another settling run (this process or another sharing the Redis) held the lock for longer than the wait. */
+export class SettlementBusyError extends Error {
+  override readonly name = "SettlementBusyError";
+  constructor(readonly waitedMs: number) {
+    super(`settlement lock still held by another run after ${waitedMs} ms; retry later`);
+  }
 }
 
 interface Candidate {
@@ -92,6 +105,43 @@ export class Settler {
    * of every item booked or refused. Throws if the transaction fails; the job's retry then reconciles.
    */
   async settle(users?: readonly Address[]): Promise<SettlementOutcome[]> {
+    // Runs never overlap: two runs reading the same unsettled requests would each sign and send them (two
+    // nonces), and the user would be charged twice. In this process a promise chain orders them; across processes
+    // (the broker's jobs, `zg compute provider settle`) a Redis lock does.
+    const run = this.queue.then(() => this.settleLocked(users));
+    this.queue = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
+
+  private queue: Promise<void> = Promise.resolve();
+
+  private async settleLocked(users?: readonly Address[]): Promise<SettlementOutcome[]> {
+    const token = randomUUID();
+    const ttl = this.o.lockTtlMs ?? 300_000;
+    const wait = this.o.lockWaitMs ?? 60_000;
+    const started = Date.now();
+    while (!(await this.o.store.tryLockSettlement(token, ttl))) {
+      if (Date.now() - started >= wait) throw new SettlementBusyError(Date.now() - started);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const renew = setInterval(
+      () => {
+        void this.o.store.extendSettlementLock(token, ttl).catch(() => undefined);
+      },
+      Math.max(1_000, Math.floor(ttl / 3)),
+    );
+    try {
+      return await this.settleNow(users);
+    } finally {
+      clearInterval(renew);
+      await this.o.store.unlockSettlement(token);
+    }
+  }
+
+  private async settleNow(users?: readonly Address[]): Promise<SettlementOutcome[]> {
     const targets = [
       ...new Set((users ?? (await this.o.store.usersWithWork())).map((u) => u.toLowerCase() as Address)),
     ];

@@ -226,6 +226,36 @@ export class BrokerStore {
     return v ? (JSON.parse(v) as InflightSettlement) : undefined;
   }
 
+  /**
+   * Takes the settlement lock for `ttlMs` (one settling run at a time per provider key space, across every process
+   * that shares this Redis: the broker's jobs and `zg compute provider settle`). False if another run holds it.
+   */
+  async tryLockSettlement(token: string, ttlMs: number): Promise<boolean> {
+    return (await this.redis.set(this.k("settle-lock"), token, "PX", ttlMs, "NX")) === "OK";
+  }
+
+  /** Extends the lock while `token` still holds it; false if it was lost (expired and taken by another run). */
+  async extendSettlementLock(token: string, ttlMs: number): Promise<boolean> {
+    const r = await this.redis.eval(
+      "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0",
+      1,
+      this.k("settle-lock"),
+      token,
+      String(ttlMs),
+    );
+    return Number(r) === 1;
+  }
+
+  /** Releases the lock if `token` still holds it. */
+  async unlockSettlement(token: string): Promise<void> {
+    await this.redis.eval(
+      "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0",
+      1,
+      this.k("settle-lock"),
+      token,
+    );
+  }
+
   async setInflight(s: InflightSettlement): Promise<void> {
     await this.redis.set(this.k("inflight", s.user.toLowerCase()), JSON.stringify(s));
   }
